@@ -1,0 +1,1 @@
+"""r2repo publisher: writes signed APT and YUM/DNF repositories into a store."""

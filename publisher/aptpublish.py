@@ -1,0 +1,244 @@
+"""Publish to one APT dist: apply additions and removals to its state, render, sign, commit."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from debian.deb822 import Deb822
+
+from publisher.aptindex import PoolKey, entry_key, make_stanza, newest, pool_path
+from publisher.aptrender import IndexFile, component_indexes, render_release
+from publisher.aptstate import DistState, by_hash_path, dist_prefix, read_dist
+from publisher.debpkg import DebPackage
+from publisher.errors import CommitConflict, ConflictError, R2repoError
+from publisher.hashing import sha256_stream
+from publisher.signing import Signer
+from publisher.stores import PreconditionFailed, Store
+from publisher.uploads import Phase, Upload, commit
+
+MAX_ATTEMPTS = 12
+DEFAULT_ARCHITECTURES = ("amd64", "arm64")
+
+
+@dataclass(frozen=True)
+class Removal:
+    """`name`, `name=version`; optionally limited to one architecture."""
+
+    name: str
+    version: str | None = None
+    architecture: str | None = None
+
+    def matches(self, key: PoolKey) -> bool:
+        name, version, arch = key
+        return (
+            name == self.name
+            and self.version in (None, version)
+            and self.architecture in (None, arch)
+        )
+
+    def __str__(self) -> str:
+        return self.name + (f"={self.version}" if self.version else "")
+
+
+@dataclass
+class AptChange:
+    dist: str
+    component: str = "main"
+    packages: list[DebPackage] = field(default_factory=list)
+    removals: list[Removal] = field(default_factory=list)
+    keep: int | None = None
+    replace: bool = False
+    release_fields: dict[str, str] = field(default_factory=dict)
+    architectures: set[str] = field(default_factory=set)
+
+
+@dataclass
+class AptResult:
+    added: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    written: int = 0
+
+
+def describe(key: PoolKey) -> str:
+    return "{} {} {}".format(*key)
+
+
+def default_release_fields(dist: str) -> dict[str, str]:
+    return {
+        "Origin": "r2repo",
+        "Label": "r2repo",
+        "Suite": dist,
+        "Codename": dist,
+        "Description": f"{dist} packages published by r2repo",
+    }
+
+
+class _Planner:
+    """One attempt: the state read at the start, the change applied to it, the objects to write."""
+
+    def __init__(self, store: Store, change: AptChange, uploaded_pool: dict[str, str]) -> None:
+        self.store = store
+        self.change = change
+        self.state: DistState = read_dist(store, change.dist)
+        self.result = AptResult()
+        self.uploads: list[Upload] = []
+        # Pool keys this run already put there, with their sha256: no need to re-hash on retry.
+        self.uploaded_pool = uploaded_pool
+
+    def _pool_sha256(self, key: str) -> str | None:
+        if key in self.uploaded_pool:
+            return self.uploaded_pool[key]
+        if self.store.head(key) is None:
+            return None
+        with self.store.open_read(key) as stream:
+            return sha256_stream(stream)
+
+    def _place(self, pkg: DebPackage) -> str | None:
+        """The pool path for a new package, or None when those bytes are already there."""
+        change = self.change
+        path = pool_path(change.component, pkg.control)
+        existing = self._pool_sha256(path)
+        if existing is None or existing == pkg.digests.sha256:
+            return path
+        if not change.replace:
+            raise ConflictError(
+                f"{pkg.path}: {path} already exists in the store with other bytes "
+                "(use --replace to publish the new bytes)"
+            )
+        # Never overwrite a pool file: clients holding the old index still fetch the old bytes.
+        return pool_path(change.component, pkg.control, unique=pkg.digests.sha256[:16])
+
+    def apply(self) -> dict[PoolKey, Deb822]:
+        change = self.change
+        entries = dict(self.state.components.get(change.component, {}))
+        for pkg in change.packages:
+            old = entries.get(pkg.key)
+            if old is not None and old.get("SHA256") == pkg.digests.sha256:
+                self.result.unchanged.append(describe(pkg.key))
+                continue
+            if old is not None and not change.replace:
+                raise ConflictError(
+                    f"{pkg.path}: {describe(pkg.key)} is already in {change.dist}/"
+                    f"{change.component} with other bytes (use --replace to replace it)"
+                )
+            path = self._place(pkg)
+            entries[pkg.key] = make_stanza(pkg, path)
+            self.uploads.append(Upload(path, Phase.PACKAGE, path=pkg.path, skip_if_present=True))
+            self.uploaded_pool[path] = pkg.digests.sha256
+            self.result.added.append(describe(pkg.key))
+        for removal in change.removals:
+            matched = [key for key in entries if removal.matches(key)]
+            if not matched:
+                raise R2repoError(f"{removal}: not in {change.dist}/{change.component}")
+            for key in matched:
+                del entries[key]
+                self.result.removed.append(describe(key))
+        if change.keep is not None:
+            kept = {entry_key(stanza) for stanza in newest(entries.values(), change.keep)}
+            for key in sorted(set(entries) - kept):
+                del entries[key]
+                self.result.removed.append(describe(key))
+        return entries
+
+    def architectures(self, entries: dict[PoolKey, Deb822]) -> set[str]:
+        arches = set(self.state.architectures) | self.change.architectures
+        arches |= {arch for (_, _, arch) in entries if arch != "all"}
+        return arches or set(DEFAULT_ARCHITECTURES)
+
+    def release_fields(self) -> dict[str, str]:
+        fields = default_release_fields(self.change.dist)
+        fields.update(self.state.release_fields)
+        fields.update(self.change.release_fields)
+        return fields
+
+    def needs_commit(self, fields: dict[str, str], arches: set[str]) -> bool:
+        state = self.state
+        return (
+            not state.exists
+            or bool(self.result.added or self.result.removed)
+            or self.change.component not in state.components
+            or fields != {**default_release_fields(self.change.dist), **state.release_fields}
+            or arches != state.architectures
+        )
+
+    def render(
+        self, entries: dict[PoolKey, Deb822], fields: dict[str, str], arches: set[str]
+    ) -> list[IndexFile]:
+        components = dict(self.state.components)
+        components[self.change.component] = entries
+        indexes: list[IndexFile] = []
+        for component, comp_entries in sorted(components.items()):
+            for arch in sorted(arches):
+                stanzas = [s for key, s in comp_entries.items() if key[2] in (arch, "all")]
+                indexes += component_indexes(fields, component, arch, stanzas)
+        return indexes
+
+    def index_uploads(self, indexes: list[IndexFile]) -> None:
+        prefix = dist_prefix(self.change.dist)
+        for index in indexes:
+            for hash_name, digest in index.digests.by_release_name().items():
+                key = prefix + by_hash_path(index.path, hash_name, digest)
+                self.uploads.append(Upload(key, Phase.HASHED, data=index.data, skip_if_present=True))
+            if self.state.index_sha256.get(index.path) != index.digests.sha256:
+                self.uploads.append(Upload(prefix + index.path, Phase.INDEX, data=index.data))
+
+    def entry_uploads(self, release: bytes, signer: Signer) -> None:
+        prefix = dist_prefix(self.change.dist)
+        etag = self.state.inrelease_etag
+        self.uploads += [
+            Upload(
+                prefix + "InRelease",
+                Phase.ENTRY,
+                data=signer.clearsign(release),
+                if_match=etag,
+                if_none_match=etag is None,
+            ),
+            Upload(prefix + "Release", Phase.ENTRY, data=release),
+            Upload(prefix + "Release.gpg", Phase.ENTRY, data=signer.detach_sign(release)),
+        ]
+
+
+def key_uploads(store: Store, signer: Signer) -> list[Upload]:
+    """key.asc and key.gpg at the store's root, so clients can fetch the key from the repository."""
+    uploads = []
+    for key, data in (("key.asc", signer.public_keys(True)), ("key.gpg", signer.public_keys(False))):
+        if store.get_bytes(key) != data:
+            uploads.append(Upload(key, Phase.PACKAGE, data=data))
+    return uploads
+
+
+def publish_dist(
+    store: Store,
+    change: AptChange,
+    signer: Signer,
+    now: Callable[[], float] = time.time,
+    progress: Callable[[Upload], None] = lambda upload: None,
+) -> AptResult:
+    """Apply `change` to the dist with compare-and-swap on InRelease; retry when another wins."""
+    uploaded_pool: dict[str, str] = {}
+    for attempt in range(MAX_ATTEMPTS):
+        planner = _Planner(store, change, uploaded_pool)
+        entries = planner.apply()
+        fields = planner.release_fields()
+        arches = planner.architectures(entries)
+        if not planner.needs_commit(fields, arches):
+            return planner.result
+        indexes = planner.render(entries, fields, arches)
+        components = set(planner.state.components) | {change.component}
+        release = render_release(fields, arches, components, indexes, now())
+        planner.index_uploads(indexes)
+        planner.entry_uploads(release, signer)
+        try:
+            planner.result.written = commit(store, key_uploads(store, signer) + planner.uploads, progress)
+        except PreconditionFailed:
+            time.sleep(random.uniform(0.05, 0.2) * (attempt + 1))
+            continue
+        return planner.result
+    raise CommitConflict(
+        f"{change.dist}: other publishers changed the dist {MAX_ATTEMPTS} times while this one "
+        "tried to commit; nothing of this publish is referenced, run it again"
+    )

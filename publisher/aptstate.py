@@ -1,0 +1,70 @@
+"""The current state of a dist, read back from its published Release and Packages files."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from debian.deb822 import Deb822, Packages, Release
+
+from publisher.aptindex import PoolKey, entry_key
+from publisher.stores import Store
+
+RELEASE_FIELDS = ("Origin", "Label", "Suite", "Codename", "Description")
+
+
+@dataclass
+class DistState:
+    dist: str
+    release_fields: dict[str, str] = field(default_factory=dict)
+    architectures: set[str] = field(default_factory=set)
+    # component -> (Package, Version, Architecture) -> its Packages stanza
+    components: dict[str, dict[PoolKey, Deb822]] = field(default_factory=dict)
+    # path under dists/<dist>/ -> SHA256, as the current Release lists them
+    index_sha256: dict[str, str] = field(default_factory=dict)
+    # InRelease is what clients read, so it is the state and the compare-and-swap anchor.
+    inrelease_etag: str | None = None
+
+    @property
+    def exists(self) -> bool:
+        return self.inrelease_etag is not None
+
+
+def dist_prefix(dist: str) -> str:
+    return f"dists/{dist}/"
+
+
+def packages_path(component: str, arch: str) -> str:
+    return f"{component}/binary-{arch}/Packages"
+
+
+def by_hash_path(index_path: str, hash_name: str, digest: str) -> str:
+    return f"{index_path.rsplit('/', 1)[0]}/by-hash/{hash_name}/{digest}"
+
+
+def read_dist(store: Store, dist: str) -> DistState:
+    """Read a dist from the store; an absent dist is an empty state."""
+    state = DistState(dist=dist)
+    prefix = dist_prefix(dist)
+    found = store.get_with_info(prefix + "InRelease")
+    if found is None:
+        return state
+    raw, info = found
+    state.inrelease_etag = info.etag
+    release = Release(raw.decode("utf-8"))  # python-debian strips the clear-signature armor
+    state.release_fields = {k: release[k] for k in RELEASE_FIELDS if k in release}
+    state.architectures = set(release.get("Architectures", "").split())
+    state.index_sha256 = {entry["name"]: entry["sha256"] for entry in release.get("SHA256", [])}
+    for component in release.get("Components", "").split():
+        entries: dict[PoolKey, Deb822] = {}
+        for arch in sorted(state.architectures):
+            path = packages_path(component, arch)
+            if path not in state.index_sha256:
+                continue
+            # By hash: a plain Packages may already hold a concurrent publisher's uncommitted work.
+            text = store.get_bytes(prefix + by_hash_path(path, "SHA256", state.index_sha256[path]))
+            if not text:
+                continue
+            for stanza in Packages.iter_paragraphs(text.decode("utf-8"), use_apt_pkg=False):
+                entries.setdefault(entry_key(stanza), stanza)
+        state.components[component] = entries
+    return state

@@ -1,0 +1,118 @@
+"""Read a .deb into a typed record: its control fields and its checksums."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from debian import debfile
+from debian.deb822 import Deb822
+
+from publisher.errors import PackageError
+from publisher.hashing import Digests, digest_file
+
+# Debian Policy 5.6.1 (Package) and 5.6.12 (Version); dpkg refuses a version without a leading digit.
+NAME_RE = re.compile(r"^[a-z0-9][a-z0-9+.-]+$")
+VERSION_RE = re.compile(
+    r"^(?:(?P<epoch>[0-9]+):)?(?P<upstream>[0-9][A-Za-z0-9.+~-]*?)(?:-(?P<revision>[A-Za-z0-9.+~]+))?$"
+)
+ARCH_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+REQUIRED_FIELDS = ("Package", "Version", "Architecture")
+
+
+@dataclass(frozen=True)
+class DebPackage:
+    path: Path
+    control: Deb822
+    digests: Digests
+
+    @property
+    def name(self) -> str:
+        return self.control["Package"]
+
+    @property
+    def version(self) -> str:
+        return self.control["Version"]
+
+    @property
+    def architecture(self) -> str:
+        return self.control["Architecture"]
+
+    @property
+    def source(self) -> str:
+        """The source package name, which pool/ is organised by."""
+        return source_name(self.control)
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.name, self.version, self.architecture)
+
+
+def source_name(control: Deb822) -> str:
+    # "Source: foo (1.2-3)" names a source whose version differs from the binary's.
+    source = control.get("Source", "").split(" ", 1)[0].strip()
+    return source or control["Package"]
+
+
+def validate_version(version: str) -> str | None:
+    """The reason `version` is not a valid Debian version, or None when it is."""
+    if not VERSION_RE.match(version):
+        return f"invalid version {version!r} (Debian Policy 5.6.12)"
+    return None
+
+
+def validate_control(control: Deb822) -> str | None:
+    """The reason these control fields cannot go into a repository, or None."""
+    missing = [field for field in REQUIRED_FIELDS if not control.get(field, "").strip()]
+    if missing:
+        return f"control file lacks {', '.join(missing)}"
+    name = control["Package"]
+    if not NAME_RE.match(name):
+        return f"invalid package name {name!r} (lower case letters, digits, + - . only)"
+    if reason := validate_version(control["Version"]):
+        return reason
+    source = source_name(control)
+    if not NAME_RE.match(source):
+        return f"invalid source name {source!r}"
+    arch = control["Architecture"]
+    if not ARCH_RE.match(arch):
+        return f"invalid architecture {arch!r}"
+    return None
+
+
+AR_GLOBAL_HEADER = 8
+AR_MEMBER_HEADER = 60
+
+
+def _check_not_truncated(deb: debfile.DebFile, file_size: int) -> None:
+    # ar member sizes are declared up front; a cut-off download is shorter than they add up to.
+    end = AR_GLOBAL_HEADER
+    for member in deb.getmembers():
+        end += AR_MEMBER_HEADER + member.size
+        if end > file_size:
+            raise PackageError(f"truncated: member {member.name} ends at byte {end}, file has {file_size}")
+        end += member.size % 2
+
+
+def read_deb(path: Path) -> DebPackage:
+    """Parse and check one .deb; PackageError names the file and the reason."""
+    if not path.is_file():
+        raise PackageError(f"{path}: no such file")
+    try:
+        deb = debfile.DebFile(str(path))
+        try:
+            _check_not_truncated(deb, path.stat().st_size)
+            control = Deb822(deb.control.get_content("control", encoding="utf-8"))
+        finally:
+            deb.close()
+    except PackageError as exc:
+        raise PackageError(f"{path}: not a valid .deb ({exc})") from exc
+    except Exception as exc:  # python-debian raises many types for a broken archive
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise PackageError(f"{path}: not a valid .deb ({reason})") from exc
+    if not control:
+        raise PackageError(f"{path}: not a valid .deb (empty control file)")
+    if reason := validate_control(control):
+        raise PackageError(f"{path}: {reason}")
+    return DebPackage(path=path, control=control, digests=digest_file(path))

@@ -1,0 +1,21 @@
+"""Errors a user sees: each message names the input and the reason, on one line."""
+
+
+class R2repoError(Exception):
+    """A failure caused by the user's input or environment; the CLI prints it and exits 1."""
+
+
+class PackageError(R2repoError):
+    """A package file is unreadable or invalid."""
+
+
+class ConflictError(R2repoError):
+    """A package would replace different bytes under the same name, version and architecture."""
+
+
+class SigningError(R2repoError):
+    """A key is missing, invalid or expired, or gpg failed."""
+
+
+class CommitConflict(R2repoError):
+    """Other publishers kept winning the compare-and-swap; nothing was committed."""

@@ -1,0 +1,179 @@
+"""OpenPGP signing with GnuPG in a throw-away home: clear-signed and detached, by every key."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from types import TracebackType
+
+from publisher.errors import SigningError
+
+# Modern self-signatures and data signatures: sqv rejects SHA-1 bindings since 2026-02-01.
+DIGEST = "SHA512"
+EXPIRY_WARNING_DAYS = 90
+
+
+@dataclass(frozen=True)
+class KeyInfo:
+    fingerprint: str
+    user_id: str
+    expires: int | None  # seconds since the epoch, None for never
+
+
+def gpg_binary() -> str:
+    path = shutil.which("gpg")
+    if path is None:
+        raise SigningError("gpg: not found on PATH (install the gnupg package)")
+    return path
+
+
+class GnuPGHome:
+    """A private GNUPGHOME that lives as long as the `with` block."""
+
+    def __init__(self) -> None:
+        self.path = tempfile.mkdtemp(prefix="r2repo-gnupg-")
+        os.chmod(self.path, 0o700)
+
+    def __enter__(self) -> GnuPGHome:
+        return self
+
+    def __exit__(
+        self, exc_type: type | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        subprocess.run(
+            ["gpgconf", "--homedir", self.path, "--kill", "all"],
+            capture_output=True,
+            check=False,
+        )
+        shutil.rmtree(self.path, ignore_errors=True)
+
+    def run(self, args: list[str], data: bytes | None = None, what: str = "gpg") -> bytes:
+        command = [gpg_binary(), "--homedir", self.path, "--batch", "--no-tty", "--yes"]
+        command += ["--pinentry-mode", "loopback", "--passphrase", ""]
+        done = subprocess.run(command + args, input=data, capture_output=True, check=False)
+        if done.returncode != 0:
+            message = done.stderr.decode("utf-8", "replace").strip().splitlines()
+            detail = message[-1] if message else f"exit code {done.returncode}"
+            raise SigningError(f"{what}: {detail}")
+        return done.stdout
+
+    def secret_keys(self) -> list[KeyInfo]:
+        listing = self.run(["--with-colons", "--list-secret-keys"]).decode()
+        return _parse_colons(listing, "sec")
+
+
+def _parse_colons(listing: str, record: str) -> list[KeyInfo]:
+    keys: list[KeyInfo] = []
+    expires: int | None = None
+    fingerprint = None
+    pending = False
+    for line in listing.splitlines():
+        fields = line.split(":")
+        if fields[0] == record:
+            expires = int(fields[6]) if fields[6] else None
+            pending, fingerprint = True, None
+        elif fields[0] == "fpr" and pending and fingerprint is None:
+            fingerprint = fields[9]
+        elif fields[0] == "uid" and pending and fingerprint:
+            keys.append(KeyInfo(fingerprint, fields[9], expires))
+            pending = False
+    return keys
+
+
+class Signer:
+    """Signs with every given armored secret key at once (key rotation needs two)."""
+
+    def __init__(self, armored_secret_keys: list[bytes]) -> None:
+        if not armored_secret_keys:
+            raise SigningError("no signing key given")
+        self.home = GnuPGHome()
+        try:
+            for number, key in enumerate(armored_secret_keys, start=1):
+                if b"PRIVATE KEY BLOCK" not in key:
+                    raise SigningError(f"signing key {number}: not an armored OpenPGP secret key")
+                self.home.run(["--import"], key, what=f"signing key {number}")
+            self.keys = self.home.secret_keys()
+        except BaseException:
+            self.close()
+            raise
+        now = time.time()
+        for key in self.keys:
+            if key.expires is not None and key.expires <= now:
+                self.close()
+                raise SigningError(f"signing key {key.fingerprint} ({key.user_id}): expired")
+
+    def expiry_warnings(self, now: float | None = None) -> list[str]:
+        now = time.time() if now is None else now
+        limit = now + EXPIRY_WARNING_DAYS * 86400
+        return [
+            f"signing key {key.fingerprint} ({key.user_id}) expires "
+            f"{time.strftime('%Y-%m-%d', time.gmtime(key.expires))}: rotate it soon"
+            for key in self.keys
+            if key.expires is not None and key.expires <= limit
+        ]
+
+    def _signer_args(self) -> list[str]:
+        args = ["--digest-algo", DIGEST]
+        for key in self.keys:
+            args += ["--local-user", key.fingerprint + "!"]
+        return args
+
+    def clearsign(self, data: bytes) -> bytes:
+        return self.home.run(["--clearsign", *self._signer_args()], data, what="clearsign")
+
+    def detach_sign(self, data: bytes) -> bytes:
+        """An armored detached signature (Release.gpg, repomd.xml.asc)."""
+        args = ["--detach-sign", "--armor", *self._signer_args()]
+        signature = self.home.run(args, data, what="detach-sign")
+        if b"BEGIN PGP SIGNATURE" not in signature:
+            raise SigningError("detach-sign: gpg produced an empty signature")
+        return signature
+
+    def public_keys(self, armor: bool) -> bytes:
+        fingerprints = [key.fingerprint for key in self.keys]
+        return self.home.run(["--export", *(["--armor"] if armor else []), *fingerprints])
+
+    def close(self) -> None:
+        self.home.__exit__(None, None, None)
+
+    def __enter__(self) -> Signer:
+        return self
+
+    def __exit__(
+        self, exc_type: type | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+UID_RE = re.compile(r"^[^<>]+ <[^<>@\s]+@[^<>\s]+>$")
+
+
+@dataclass(frozen=True)
+class GeneratedKey:
+    secret_armored: bytes
+    public_armored: bytes
+    public_binary: bytes
+    fingerprint: str
+
+
+def generate_key(user_id: str, algorithm: str = "rsa4096", expires: str = "5y") -> GeneratedKey:
+    """A new signing key; rsa4096 by default, which every apt, dnf, yum and zypper verifies."""
+    if not UID_RE.match(user_id):
+        raise SigningError(f"{user_id!r}: user id must look like 'Name <email@example.com>'")
+    with GnuPGHome() as home:
+        home.run(
+            ["--cert-digest-algo", DIGEST, "--quick-generate-key", user_id, algorithm, "sign", expires],
+            what="key generation",
+        )
+        (key,) = home.secret_keys()
+        return GeneratedKey(
+            secret_armored=home.run(["--armor", "--export-secret-keys", key.fingerprint]),
+            public_armored=home.run(["--armor", "--export", key.fingerprint]),
+            public_binary=home.run(["--export", key.fingerprint]),
+            fingerprint=key.fingerprint,
+        )

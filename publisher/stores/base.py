@@ -1,0 +1,59 @@
+"""The contract every store satisfies (local directory, S3/R2)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Protocol
+
+
+@dataclass(frozen=True)
+class ObjectInfo:
+    key: str
+    size: int
+    etag: str  # strong ETag, quoted, as HTTP carries it
+    last_modified: float  # seconds since the epoch
+
+
+class StoreError(Exception):
+    """A store operation failed in a way the user must hear about."""
+
+
+class PreconditionFailed(StoreError):
+    """A conditional put lost: the object changed since it was read."""
+
+
+class Store(Protocol):
+    """Object storage with conditional puts (If-Match / If-None-Match)."""
+
+    url: str
+
+    def head(self, key: str) -> ObjectInfo | None: ...
+
+    def get_bytes(self, key: str) -> bytes | None: ...
+
+    def get_with_info(self, key: str) -> tuple[bytes, ObjectInfo] | None:
+        """The bytes and the ETag of the same version of the object, for a later compare-and-swap."""
+        ...
+
+    def open_read(self, key: str, start: int = 0) -> BinaryIO:
+        """A binary stream positioned at `start`; FileNotFoundError when absent."""
+        ...
+
+    def put_bytes(
+        self,
+        key: str,
+        data: bytes,
+        *,
+        if_match: str | None = None,
+        if_none_match: bool = False,
+    ) -> ObjectInfo: ...
+
+    def put_file(self, key: str, path: Path) -> ObjectInfo: ...
+
+    def delete(self, key: str) -> None: ...
+
+    def list(self, prefix: str = "") -> Iterator[ObjectInfo]:
+        """Every object whose key starts with `prefix`, in key order."""
+        ...

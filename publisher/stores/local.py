@@ -1,0 +1,147 @@
+"""A repository in a local directory: the embedded default store."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+from publisher.stores.base import ObjectInfo, PreconditionFailed, StoreError
+
+LOCK_NAME = ".r2repo.lock"
+TEMP_PREFIX = ".r2repo-tmp-"
+
+
+def _etag(st: os.stat_result) -> str:
+    # Every write is a rename of a fresh file, so inode + mtime + size change with the bytes.
+    return f'"{st.st_ino:x}-{st.st_mtime_ns:x}-{st.st_size:x}"'
+
+
+class LocalStore:
+    """Objects are files under `root`; writes are atomic renames; CAS under a flock."""
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root).resolve()
+        self.url = str(self.root)
+        if self.root.exists() and not self.root.is_dir():
+            raise StoreError(f"{root}: store exists and is not a directory")
+
+    def _path(self, key: str) -> Path:
+        parts = key.split("/")
+        if not key or key.startswith("/") or any(p in ("", ".", "..") for p in parts):
+            raise StoreError(f"{key!r}: invalid object key")
+        return self.root.joinpath(*parts)
+
+    def _info(self, key: str, st: os.stat_result) -> ObjectInfo:
+        return ObjectInfo(key=key, size=st.st_size, etag=_etag(st), last_modified=st.st_mtime)
+
+    def head(self, key: str) -> ObjectInfo | None:
+        try:
+            st = self._path(key).stat()
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        return self._info(key, st) if not os.path.isdir(self._path(key)) else None
+
+    def get_bytes(self, key: str) -> bytes | None:
+        try:
+            return self._path(key).read_bytes()
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+            return None
+
+    def get_with_info(self, key: str) -> tuple[bytes, ObjectInfo] | None:
+        try:
+            with open(self._path(key), "rb") as handle:
+                # fstat on the open handle: the ETag is that of the bytes read, even mid-rename.
+                return handle.read(), self._info(key, os.fstat(handle.fileno()))
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+            return None
+
+    def open_read(self, key: str, start: int = 0) -> BinaryIO:
+        path = self._path(key)
+        if path.is_dir():
+            raise FileNotFoundError(key)
+        handle = open(path, "rb")  # noqa: SIM115 - the caller owns and closes the stream
+        if start:
+            handle.seek(start)
+        return handle
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        # flock dies with its process, so a crashed publisher never leaves a stale lock.
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / LOCK_NAME, "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def _write_atomically(self, key: str, write: callable) -> ObjectInfo:  # type: ignore[valid-type]
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                write(out)
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+            raise
+        return self._info(key, path.stat())
+
+    def put_bytes(
+        self,
+        key: str,
+        data: bytes,
+        *,
+        if_match: str | None = None,
+        if_none_match: bool = False,
+    ) -> ObjectInfo:
+        if if_match is None and not if_none_match:
+            return self._write_atomically(key, lambda out: out.write(data))
+        with self._locked():
+            current = self.head(key)
+            if if_none_match and current is not None:
+                raise PreconditionFailed(f"{key}: already exists")
+            if if_match is not None and (current is None or current.etag != if_match):
+                raise PreconditionFailed(f"{key}: changed since it was read")
+            return self._write_atomically(key, lambda out: out.write(data))
+
+    def put_file(self, key: str, path: Path) -> ObjectInfo:
+        def copy(out: BinaryIO) -> None:
+            with open(path, "rb") as src:
+                shutil.copyfileobj(src, out, 1 << 20)
+
+        return self._write_atomically(key, copy)
+
+    def delete(self, key: str) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            self._path(key).unlink()
+
+    def list(self, prefix: str = "") -> Iterator[ObjectInfo]:
+        if not self.root.is_dir():
+            return
+        found: list[str] = []
+        for dirpath, dirnames, filenames in os.walk(self.root):
+            dirnames.sort()
+            rel = os.path.relpath(dirpath, self.root)
+            base = "" if rel == "." else rel.replace(os.sep, "/") + "/"
+            if not (base.startswith(prefix) or prefix.startswith(base)):
+                dirnames.clear()
+                continue
+            for name in filenames:
+                key = base + name
+                if name == LOCK_NAME or name.startswith(TEMP_PREFIX) or not key.startswith(prefix):
+                    continue
+                found.append(key)
+        for key in sorted(found):
+            info = self.head(key)
+            if info is not None:
+                yield info
