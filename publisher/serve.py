@@ -7,7 +7,6 @@ loaded whole; the HTTP decisions (status, headers, ranges, preconditions) are al
 from __future__ import annotations
 
 import asyncio
-import sys
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any, BinaryIO
 from urllib.parse import quote
@@ -225,7 +224,6 @@ def run(
     import uvicorn
 
     app = create_app(store, RouteConfig(entry_ttl=entry_ttl))
-    print(f"Serving {store.url} at http://{host}:{port}/ (Ctrl-C to stop)", file=sys.stderr)
     uvicorn.run(
         app,
         host=host,

@@ -1,0 +1,1 @@
+"""Helpers shared by the tests: package builders, real clients, servers."""
