@@ -31,7 +31,7 @@ def deb_filename(name: str, version: str, arch: str) -> str:
 
 
 def pool_path(component: str, control: Deb822, unique: str | None = None) -> str:
-    """Where a package lives; `unique` adds a directory so replaced bytes never overwrite old ones."""
+    """Where a package lives; `unique` adds a directory so replaced bytes never overwrite."""
     source = source_name(control)
     directory = f"pool/{component}/{pool_prefix(source)}/{source}"
     if unique:
@@ -62,9 +62,7 @@ def make_stanza(pkg: DebPackage, filename: str) -> Deb822:
 
 def sort_entries(stanzas: Iterable[Deb822]) -> list[Deb822]:
     """A stable order for reproducible indexes: name, then version (Debian order), then arch."""
-    return sorted(
-        stanzas, key=lambda s: (s["Package"], Version(s["Version"]), s["Architecture"])
-    )
+    return sorted(stanzas, key=lambda s: (s["Package"], Version(s["Version"]), s["Architecture"]))
 
 
 def newest(stanzas: Iterable[Deb822], keep: int) -> list[Deb822]:

@@ -182,7 +182,9 @@ class _Planner:
         for index in indexes:
             for hash_name, digest in index.digests.by_release_name().items():
                 key = prefix + by_hash_path(index.path, hash_name, digest)
-                self.uploads.append(Upload(key, Phase.HASHED, data=index.data, skip_if_present=True))
+                self.uploads.append(
+                    Upload(key, Phase.HASHED, data=index.data, skip_if_present=True)
+                )
             if self.state.index_sha256.get(index.path) != index.digests.sha256:
                 self.uploads.append(Upload(prefix + index.path, Phase.INDEX, data=index.data))
 
@@ -205,7 +207,10 @@ class _Planner:
 def key_uploads(store: Store, signer: Signer) -> list[Upload]:
     """key.asc and key.gpg at the store's root, so clients can fetch the key from the repository."""
     uploads = []
-    for key, data in (("key.asc", signer.public_keys(True)), ("key.gpg", signer.public_keys(False))):
+    for key, data in (
+        ("key.asc", signer.public_keys(True)),
+        ("key.gpg", signer.public_keys(False)),
+    ):
         if store.get_bytes(key) != data:
             uploads.append(Upload(key, Phase.PACKAGE, data=data))
     return uploads
@@ -233,7 +238,9 @@ def publish_dist(
         planner.index_uploads(indexes)
         planner.entry_uploads(release, signer)
         try:
-            planner.result.written = commit(store, key_uploads(store, signer) + planner.uploads, progress)
+            planner.result.written = commit(
+                store, key_uploads(store, signer) + planner.uploads, progress
+            )
         except PreconditionFailed:
             time.sleep(random.uniform(0.05, 0.2) * (attempt + 1))
             continue

@@ -6,8 +6,8 @@ import gzip
 import lzma
 from collections.abc import Iterable
 from dataclasses import dataclass
-from email.utils import format_datetime
 from datetime import UTC, datetime
+from email.utils import format_datetime
 
 from debian.deb822 import Deb822, Release
 

@@ -84,9 +84,18 @@ def keys() -> None:
 
 @keys.command("generate")
 @click.option("--output-dir", type=click.Path(file_okay=False, path_type=Path), required=True)
-@click.option("--name", "user_id", default="r2repo signing key <r2repo@localhost>", show_default=True)
-@click.option("--algorithm", type=click.Choice(["rsa4096", "rsa3072", "ed25519"]), default="rsa4096", show_default=True)
-@click.option("--expires", default="5y", show_default=True, help="gpg expiry: 5y, 18m, 0 for never.")
+@click.option(
+    "--name", "user_id", default="r2repo signing key <r2repo@localhost>", show_default=True
+)
+@click.option(
+    "--algorithm",
+    type=click.Choice(["rsa4096", "rsa3072", "ed25519"]),
+    default="rsa4096",
+    show_default=True,
+)
+@click.option(
+    "--expires", default="5y", show_default=True, help="gpg expiry: 5y, 18m, 0 for never."
+)
 def keys_generate(output_dir: Path, user_id: str, algorithm: str, expires: str) -> None:
     """Write signing-key.asc (secret), key.asc and key.gpg (public) into OUTPUT_DIR."""
     if (output_dir / "signing-key.asc").exists():
@@ -102,14 +111,27 @@ def keys_generate(output_dir: Path, user_id: str, algorithm: str, expires: str) 
 @click.option("--dist", help="Dist (codename) for .deb packages, e.g. bookworm.")
 @click.option("--component", default="main", show_default=True)
 @signing_option
-@click.option("--keep", type=click.IntRange(min=1), help="Keep the newest N versions per package and architecture.")
-@click.option("--replace", is_flag=True, help="Accept other bytes for a name, version and architecture already published.")
+@click.option(
+    "--keep",
+    type=click.IntRange(min=1),
+    help="Keep the newest N versions per package and architecture.",
+)
+@click.option(
+    "--replace",
+    is_flag=True,
+    help="Accept other bytes for a name, version and architecture already published.",
+)
 @click.option("--origin")
 @click.option("--label")
 @click.option("--suite")
 @click.option("--codename")
 @click.option("--description")
-@click.option("--architecture", "architectures", multiple=True, help="Also list this architecture (repeatable).")
+@click.option(
+    "--architecture",
+    "architectures",
+    multiple=True,
+    help="Also list this architecture (repeatable).",
+)
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 def publish(
     store: str,
@@ -196,7 +218,13 @@ def list_command(store: str, dist: str | None) -> None:
 @store_option
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8787, show_default=True, type=int)
-@click.option("--entry-ttl", default=60, show_default=True, type=int, help="Cache-Control max-age of InRelease, Packages, repomd.xml.")
+@click.option(
+    "--entry-ttl",
+    default=60,
+    show_default=True,
+    type=int,
+    help="Cache-Control max-age of InRelease, Packages, repomd.xml.",
+)
 def serve(store: str, host: str, port: int, entry_ttl: int) -> None:
     """Serve the repository over HTTP with the Worker's own request handling."""
     from publisher import serve as server

@@ -12,7 +12,7 @@ from debian.deb822 import Deb822
 from publisher.errors import PackageError
 from publisher.hashing import Digests, digest_file
 
-# Debian Policy 5.6.1 (Package) and 5.6.12 (Version); dpkg refuses a version without a leading digit.
+# Debian Policy 5.6.1 (Package) and 5.6.12 (Version); dpkg refuses a version not led by a digit.
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9+.-]+$")
 VERSION_RE = re.compile(
     r"^(?:(?P<epoch>[0-9]+):)?(?P<upstream>[0-9][A-Za-z0-9.+~-]*?)(?:-(?P<revision>[A-Za-z0-9.+~]+))?$"
@@ -91,7 +91,9 @@ def _check_not_truncated(deb: debfile.DebFile, file_size: int) -> None:
     for member in deb.getmembers():
         end += AR_MEMBER_HEADER + member.size
         if end > file_size:
-            raise PackageError(f"truncated: member {member.name} ends at byte {end}, file has {file_size}")
+            raise PackageError(
+                f"truncated: member {member.name} ends at byte {end}, file has {file_size}"
+            )
         end += member.size % 2
 
 

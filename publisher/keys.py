@@ -1,4 +1,4 @@
-"""Where the signing keys come from: files, the environment, or a key made once for this directory."""
+"""Where signing keys come from: files, the environment, or a key made once for this directory."""
 
 from __future__ import annotations
 

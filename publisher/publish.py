@@ -54,7 +54,9 @@ def publish_debs(
     progress: Callable[..., None] = lambda upload: None,
 ) -> AptResult:
     if not options.dist:
-        raise R2repoError("--dist is required to publish .deb packages (for example --dist bookworm)")
+        raise R2repoError(
+            "--dist is required to publish .deb packages (for example --dist bookworm)"
+        )
     change = AptChange(
         dist=options.dist,
         component=options.component,

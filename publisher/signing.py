@@ -167,7 +167,15 @@ def generate_key(user_id: str, algorithm: str = "rsa4096", expires: str = "5y") 
         raise SigningError(f"{user_id!r}: user id must look like 'Name <email@example.com>'")
     with GnuPGHome() as home:
         home.run(
-            ["--cert-digest-algo", DIGEST, "--quick-generate-key", user_id, algorithm, "sign", expires],
+            [
+                "--cert-digest-algo",
+                DIGEST,
+                "--quick-generate-key",
+                user_id,
+                algorithm,
+                "sign",
+                expires,
+            ],
             what="key generation",
         )
         (key,) = home.secret_keys()

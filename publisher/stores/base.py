@@ -34,7 +34,7 @@ class Store(Protocol):
     def get_bytes(self, key: str) -> bytes | None: ...
 
     def get_with_info(self, key: str) -> tuple[bytes, ObjectInfo] | None:
-        """The bytes and the ETag of the same version of the object, for a later compare-and-swap."""
+        """The bytes and the ETag of one version of the object, for a later compare-and-swap."""
         ...
 
     def open_read(self, key: str, start: int = 0) -> BinaryIO:

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.helpers import free_port, python_argv, start_server, stop_server
+from tests.support.server import free_port, python_argv, start_server, stop_server
 
 DEB_KEY = "pool/main/h/hello/hello_1.0_amd64.deb"
 DEB = os.urandom(3 * 1024 * 1024 + 17)

@@ -33,7 +33,7 @@ def build_deb(
         f"Package: {name}\nVersion: {version}\nArchitecture: {arch}\n"
         "Maintainer: r2repo tests <tests@example.com>\nSection: misc\nPriority: optional\n"
         f"{extra}"
-        f"Description: test package {name}\n Built by the r2repo test suite.\n .\n Second paragraph.\n"
+        f"Description: test package {name}\n Built by the r2repo tests.\n .\n Second paragraph.\n"
     )
     (root / "DEBIAN" / "control").write_text(control)
     output = directory / (filename or f"{safe}.deb")

@@ -1,0 +1,193 @@
+"""`handle`: one request against a bucket, GET and HEAD only, as static file servers should."""
+
+from __future__ import annotations
+
+from routes.bucket import Bucket, ObjectMeta, StoredObject
+from routes.conditional import (
+    NO_CONDITIONS,
+    NOT_MODIFIED,
+    Conditions,
+    evaluate,
+    http_date,
+    if_range_allows,
+)
+from routes.config import RouteConfig
+from routes.content import cache_control_for, content_type_for
+from routes.http import Request, Response
+from routes.paths import RejectedPath, is_directory, to_key
+from routes.ranges import ByteRange, MalformedRange, RangeNotSatisfiable, parse_range_spec
+
+ALLOW = "GET, HEAD"
+_TEXT = "text/plain; charset=utf-8"
+
+
+def _text(status: int, message: str, *extra: tuple[str, str]) -> Response:
+    body = message.encode()
+    headers = [
+        ("content-type", _TEXT),
+        ("content-length", str(len(body))),
+        ("cache-control", "no-store"),
+        *extra,
+    ]
+    return Response(status, headers, body)
+
+
+def _not_found() -> Response:
+    return _text(404, "Not Found\n")
+
+
+def _validators(meta: ObjectMeta, config: RouteConfig) -> list[tuple[str, str]]:
+    return [
+        ("etag", meta.etag),
+        ("last-modified", http_date(int(meta.last_modified))),
+        ("cache-control", cache_control_for(meta.key, config.entry_ttl)),
+    ]
+
+
+def _ok(
+    meta: ObjectMeta, body: object | None, span: tuple[int, int] | None, config: RouteConfig
+) -> Response:
+    headers = _validators(meta, config)
+    headers.append(("content-type", content_type_for(meta.key)))
+    headers.append(("accept-ranges", "bytes"))
+    if span is None:
+        headers.append(("content-length", str(meta.size)))
+        return Response(200, headers, body)
+    start, end = span
+    headers.append(("content-length", str(end - start + 1)))
+    headers.append(("content-range", f"bytes {start}-{end}/{meta.size}"))
+    return Response(206, headers, body)
+
+
+def _refusal(status: int, meta: ObjectMeta, config: RouteConfig) -> Response:
+    if status == NOT_MODIFIED:  # only the headers a 304 may carry (RFC 9110 15.4.5)
+        return Response(NOT_MODIFIED, _validators(meta, config), None)
+    return _text(status, "Precondition Failed\n")
+
+
+def _unsatisfiable(size: int) -> Response:
+    return _text(
+        416,
+        "Range Not Satisfiable\n",
+        ("content-range", f"bytes */{size}"),
+        ("accept-ranges", "bytes"),
+    )
+
+
+async def directory(request: Request, bucket: Bucket, config: RouteConfig, prefix: str) -> Response:
+    """A path ending in `/` (prefix "" is the root). The hook for listings; none are served yet."""
+    return _not_found()
+
+
+async def _head(request: Request, bucket: Bucket, config: RouteConfig, key: str) -> Response:
+    meta = await bucket.head(key)
+    if meta is None:
+        return _not_found()
+    conditions = Conditions.from_headers(request.headers)
+    if conditions:
+        status = evaluate(conditions, meta.etag, meta.last_modified, "HEAD")
+        if status is not None:
+            return _refusal(status, meta, config)
+    return _ok(meta, None, None, config)  # a Range is ignored on HEAD (RFC 9110 14.2)
+
+
+async def _plain_get(
+    bucket: Bucket, key: str, byte_range: ByteRange | None, config: RouteConfig
+) -> Response:
+    """A second, unconditional fetch after the first one could not be served as it was."""
+    try:
+        stored = await bucket.get(key, byte_range, NO_CONDITIONS)
+    except RangeNotSatisfiable as exc:
+        size = exc.size
+        if size is None:
+            meta = await bucket.head(key)
+            if meta is None:
+                return _not_found()
+            size = meta.size
+        return _unsatisfiable(size)
+    if stored is None or stored.body is None:
+        return _not_found()
+    return _ok(stored.meta, stored.body, stored.range, config)
+
+
+async def _after_unsatisfiable(
+    bucket: Bucket,
+    key: str,
+    conditions: Conditions,
+    if_range: str | None,
+    size: int | None,
+    config: RouteConfig,
+) -> Response:
+    # Preconditions come before the range (RFC 9110 13.2.2); a failed If-Range means 200.
+    if size is not None and not conditions and if_range is None:
+        return _unsatisfiable(size)
+    meta = await bucket.head(key)
+    if meta is None:
+        return _not_found()
+    if conditions:
+        status = evaluate(conditions, meta.etag, meta.last_modified, "GET")
+        if status is not None:
+            return _refusal(status, meta, config)
+    if if_range is not None and not if_range_allows(if_range, meta.etag, meta.last_modified):
+        return await _plain_get(bucket, key, None, config)
+    return _unsatisfiable(meta.size)
+
+
+async def _get(request: Request, bucket: Bucket, config: RouteConfig, key: str) -> Response:
+    headers = request.headers
+    conditions = Conditions.from_headers(headers)
+    byte_range: ByteRange | None = None
+    range_field = headers.get("range")
+    if range_field is not None:
+        try:
+            byte_range = parse_range_spec(range_field)
+        except MalformedRange:
+            byte_range = None  # RFC 9110 14.2: an unparseable Range is ignored
+    if_range = headers.get("if-range") if byte_range is not None else None
+    try:
+        if byte_range is not None and byte_range.suffix == 0:
+            raise RangeNotSatisfiable
+        stored: StoredObject | None = await bucket.get(key, byte_range, conditions)
+    except RangeNotSatisfiable as exc:
+        return await _after_unsatisfiable(bucket, key, conditions, if_range, exc.size, config)
+    if stored is None:
+        return _not_found()
+    meta = stored.meta
+    if conditions:
+        status = evaluate(conditions, meta.etag, meta.last_modified, "GET")
+        if status is not None:
+            return _refusal(status, meta, config)
+    span = stored.range
+    if (
+        if_range is not None
+        and span is not None
+        and not if_range_allows(if_range, meta.etag, meta.last_modified)
+    ):
+        return await _plain_get(bucket, key, None, config)
+    if stored.body is None:
+        # The bucket refused a precondition that holds here (R2 compares finer than a second).
+        return await _plain_get(bucket, key, byte_range, config)
+    return _ok(meta, stored.body, span, config)
+
+
+async def handle(request: Request, bucket: Bucket, config: RouteConfig) -> Response:
+    """Answer one request. Python decides status and headers; the body stays a bucket handle."""
+    method = request.method
+    if method != "GET" and method != "HEAD":
+        response = _text(405, "Method Not Allowed\n", ("allow", ALLOW))
+    else:
+        try:
+            key = to_key(request.path, config.private_prefix)
+        except RejectedPath:
+            key = None
+        if key is None:
+            response = _not_found()
+        elif is_directory(key):
+            response = await directory(request, bucket, config, key)
+        elif method == "HEAD":
+            response = await _head(request, bucket, config, key)
+        else:
+            response = await _get(request, bucket, config, key)
+    if method == "HEAD":
+        response.body = None
+    return response

@@ -1,0 +1,28 @@
+"""The request and response values `handle` works on."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+
+@dataclass(slots=True)
+class Request:
+    method: str
+    path: str  # the raw, still percent-encoded path as received, without the query
+    query: str = ""
+    headers: Mapping[str, str] = field(default_factory=dict)  # names in lower case
+
+
+@dataclass(slots=True)
+class Response:
+    status: int
+    headers: list[tuple[str, str]]  # names in lower case
+    body: object | None = None  # an opaque handle from the bucket, bytes, or None (no body)
+
+    def header(self, name: str) -> str | None:
+        """The first value of header `name` (lower case), or None."""
+        for key, value in self.headers:
+            if key == name:
+                return value
+        return None

@@ -1,0 +1,86 @@
+"""One byte range per RFC 9110 section 14: parse `Range`, resolve it against a size.
+
+`parse_range_spec` needs no size, so it can go with the request to the bucket (the R2 binding
+takes `{offset, length}` or `{suffix}`); `ByteRange.resolve` then gives inclusive `(start, end)`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+_DIGITS = frozenset("0123456789")
+
+
+class MalformedRange(ValueError):
+    """The Range header must be ignored: not parseable, another unit, or several ranges."""
+
+
+class RangeNotSatisfiable(Exception):
+    """No byte of the requested range exists; answered 416 with `Content-Range: bytes */size`."""
+
+    def __init__(self, size: int | None = None) -> None:
+        super().__init__("range not satisfiable" if size is None else f"size is {size}")
+        self.size = size
+
+
+@dataclass(frozen=True, slots=True)
+class ByteRange:
+    """`offset` (+ `length`, None = to the end) or `suffix` (the last `suffix` bytes)."""
+
+    offset: int | None = None
+    length: int | None = None
+    suffix: int | None = None
+
+    def resolve(self, size: int) -> tuple[int, int] | None:
+        """Inclusive `(start, end)` within `size` bytes; None means send the whole (empty) body."""
+        if self.suffix is not None:
+            if self.suffix == 0:
+                raise RangeNotSatisfiable(size)
+            if size == 0:
+                return None  # RFC 9110 14.1.1: satisfiable, but there is no byte to send
+            return max(0, size - self.suffix), size - 1
+        start = self.offset or 0
+        if start >= size:
+            raise RangeNotSatisfiable(size)
+        if self.length is None:
+            return start, size - 1
+        return start, min(start + self.length, size) - 1
+
+
+def _number(text: str) -> int:
+    text = text.strip(" \t")
+    if not text or not _DIGITS.issuperset(text) or len(text) > 19:
+        raise MalformedRange(text)
+    return int(text)
+
+
+def parse_range_spec(header: str) -> ByteRange:
+    """`bytes=a-b`, `bytes=a-` or `bytes=-n` as a ByteRange; raises MalformedRange otherwise."""
+    unit, sep, spec = header.partition("=")
+    if not sep or unit.strip(" \t").lower() != "bytes":
+        raise MalformedRange(header)
+    if "," in spec:
+        parts = [p for p in spec.split(",") if p.strip(" \t")]
+        if len(parts) != 1:
+            raise MalformedRange("several ranges")  # answered with the full 200
+        spec = parts[0]
+    first, dash, last = spec.partition("-")
+    if not dash:
+        raise MalformedRange(header)
+    if not first.strip(" \t"):
+        return ByteRange(suffix=_number(last))
+    start = _number(first)
+    if not last.strip(" \t"):
+        return ByteRange(offset=start)
+    end = _number(last)
+    if end < start:
+        raise MalformedRange(header)  # an invalid range-spec: the header is ignored
+    return ByteRange(offset=start, length=end - start + 1)
+
+
+def parse_range(header: str, size: int) -> tuple[int, int] | None:
+    """Inclusive `(start, end)` for `size` bytes, None for the whole body.
+
+    Raises MalformedRange (ignore the header: full 200) or RangeNotSatisfiable (416).
+    """
+    return parse_range_spec(header).resolve(size)
