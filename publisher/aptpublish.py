@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 import time
 from collections.abc import Callable
@@ -216,11 +217,17 @@ def key_uploads(store: Store, signer: Signer) -> list[Upload]:
     return uploads
 
 
+def release_time() -> float:
+    """SOURCE_DATE_EPOCH when set (reproducible builds), else the clock."""
+    fixed = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    return float(fixed) if fixed.isdigit() else time.time()
+
+
 def publish_dist(
     store: Store,
     change: AptChange,
     signer: Signer,
-    now: Callable[[], float] = time.time,
+    now: Callable[[], float] = release_time,
     progress: Callable[[Upload], None] = lambda upload: None,
 ) -> AptResult:
     """Apply `change` to the dist with compare-and-swap on InRelease; retry when another wins."""
