@@ -57,7 +57,9 @@ def source_name(control: Deb822) -> str:
 
 def validate_version(version: str) -> str | None:
     """The reason `version` is not a valid Debian version, or None when it is."""
-    if not VERSION_RE.match(version):
+    match = VERSION_RE.match(version)
+    # Without a revision the upstream part may not hold a hyphen ("1.0-" has an empty revision).
+    if not match or (match["revision"] is None and "-" in match["upstream"]):
         return f"invalid version {version!r} (Debian Policy 5.6.12)"
     return None
 

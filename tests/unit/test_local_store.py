@@ -1,0 +1,49 @@
+"""The local directory store: atomic writes, conditional puts, listing, key checks."""
+
+from __future__ import annotations
+
+import pytest
+
+from publisher.stores import PreconditionFailed, StoreError
+from publisher.stores.local import LocalStore
+
+
+def test_put_get_head_list_delete(tmp_path):
+    store = LocalStore(tmp_path / "s")
+    info = store.put_bytes("a/b/c.txt", b"hello")
+    assert info.size == 5 and info.etag.startswith('"')
+    assert store.get_bytes("a/b/c.txt") == b"hello"
+    assert store.head("a/b/c.txt") == info
+    store.put_bytes("a/z", b"1")
+    store.put_bytes("b", b"2")
+    assert [i.key for i in store.list("a/")] == ["a/b/c.txt", "a/z"]
+    assert [i.key for i in store.list()] == ["a/b/c.txt", "a/z", "b"]
+    store.delete("a/z")
+    assert store.head("a/z") is None and store.get_bytes("a/z") is None
+
+
+def test_etag_changes_with_every_write(tmp_path):
+    store = LocalStore(tmp_path)
+    first = store.put_bytes("k", b"same")
+    second = store.put_bytes("k", b"same")
+    assert first.etag != second.etag
+
+
+def test_conditional_put(tmp_path):
+    store = LocalStore(tmp_path)
+    created = store.put_bytes("k", b"1", if_none_match=True)
+    with pytest.raises(PreconditionFailed):
+        store.put_bytes("k", b"2", if_none_match=True)
+    with pytest.raises(PreconditionFailed):
+        store.put_bytes("k", b"2", if_match='"stale"')
+    updated = store.put_bytes("k", b"2", if_match=created.etag)
+    assert store.get_with_info("k") == (b"2", updated)
+    with pytest.raises(PreconditionFailed):
+        store.put_bytes("missing", b"x", if_match=created.etag)
+
+
+@pytest.mark.parametrize("key", ["", "/abs", "a/../b", "a//b", "./a", "a/."])
+def test_invalid_keys_are_refused(tmp_path, key):
+    with pytest.raises(StoreError):
+        LocalStore(tmp_path).put_bytes(key, b"x")
+    assert list(LocalStore(tmp_path).list()) == []
