@@ -1,0 +1,61 @@
+"""Options and output shared by the subcommands."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from publisher.errors import R2repoError
+from publisher.keys import resolve_signing_keys
+from publisher.signing import Signer
+
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
+DEFAULT_STORE = "repo"
+
+Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
+
+
+def say(message: str) -> None:
+    """Progress and notices go to stderr; stdout carries only results."""
+    click.echo(f"r2repo: {message}", err=True)
+
+
+def check_name(kind: str, value: str | None) -> str | None:
+    if value is not None and not NAME_RE.match(value):
+        raise R2repoError(f"{kind} {value!r}: use letters, digits and . _ + - only")
+    return value
+
+
+store_option: Decorator = click.option(
+    "--store",
+    envvar="R2REPO_STORE",
+    default=DEFAULT_STORE,
+    show_default=True,
+    help="Directory (or s3://BUCKET/PREFIX) holding the repository; env R2REPO_STORE.",
+)
+
+signing_option: Decorator = click.option(
+    "--signing-key",
+    "signing_keys",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Armored secret key file; repeat to sign with several keys. "
+    "Default: $R2REPO_SIGNING_KEY, else .r2repo/keys/signing-key.asc (made once).",
+)
+
+
+def open_signer(signing_keys: Sequence[Path]) -> Signer:
+    signer = Signer(resolve_signing_keys(signing_keys, say))
+    for warning in signer.expiry_warnings():
+        say(f"warning: {warning}")
+    return signer
+
+
+def report(kind: str, where: str, lines: Sequence[str]) -> None:
+    """Result lines on stdout: `kind<TAB>where<TAB>what`."""
+    for line in lines:
+        click.echo(f"{kind}\t{where}\t{line}")

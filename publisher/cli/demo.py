@@ -1,0 +1,21 @@
+"""`r2repo demo`: the main job on the embedded default."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from publisher.cli.common import say
+
+
+@click.command("demo")
+@click.option("--store", default="demo-repo", show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8787, show_default=True, type=int)
+@click.option("--no-serve", is_flag=True, help="Publish only.")
+def command(store: str, host: str, port: int, no_serve: bool) -> None:
+    """Build two sample packages, publish them into STORE and serve it."""
+    from publisher.demo import run_demo
+
+    run_demo(Path(store), host, port, serve=not no_serve, say=say)

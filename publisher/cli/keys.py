@@ -1,0 +1,39 @@
+"""`r2repo keys generate`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from publisher.cli.common import say
+from publisher.errors import R2repoError
+from publisher.keys import SECRET_NAME, write_key_files
+from publisher.signing import generate_key
+
+
+@click.group("keys")
+def command() -> None:
+    """Signing keys."""
+
+
+@command.command("generate")
+@click.option("--output-dir", type=click.Path(file_okay=False, path_type=Path), required=True)
+@click.option(
+    "--name", "user_id", default="r2repo signing key <r2repo@localhost>", show_default=True
+)
+@click.option(
+    "--algorithm",
+    type=click.Choice(["rsa4096", "rsa3072", "ed25519"]),
+    default="rsa4096",
+    show_default=True,
+)
+@click.option("--expires", default="5y", show_default=True, help="gpg expiry: 5y, 18m, 0 (never).")
+def generate(output_dir: Path, user_id: str, algorithm: str, expires: str) -> None:
+    """Write signing-key.asc (secret), key.asc and key.gpg (public) into OUTPUT_DIR."""
+    if (output_dir / SECRET_NAME).exists():
+        raise R2repoError(f"{output_dir / SECRET_NAME}: already exists, not overwriting it")
+    key = generate_key(user_id, algorithm, expires)
+    for path in write_key_files(key, output_dir).values():
+        click.echo(str(path))
+    say(f"key {key.fingerprint}")

@@ -1,0 +1,28 @@
+"""`r2repo serve`."""
+
+from __future__ import annotations
+
+import click
+
+from publisher.cli.common import say, store_option
+from publisher.stores import open_store
+
+
+@click.command("serve")
+@store_option
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8787, show_default=True, type=int)
+@click.option(
+    "--entry-ttl",
+    default=60,
+    show_default=True,
+    type=int,
+    help="Cache-Control max-age of InRelease, Packages, repomd.xml.",
+)
+def command(store: str, host: str, port: int, entry_ttl: int) -> None:
+    """Serve the repository over HTTP with the Worker's own request handling."""
+    from publisher import serve
+
+    target = open_store(store)
+    say(f"serving {target.url} on http://{host}:{port}/ (Ctrl-C stops)")
+    serve.run(target, host=host, port=port, entry_ttl=entry_ttl)
