@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from js import Date, Headers, Object, Uint8Array, caches
 from js import Request as JsRequest
 from js import Response as JsResponse
-from pyodide.ffi import JsException, to_js
+from pyodide.ffi import JsException, create_proxy, to_js
 
 from routes import (
     ByteRange,
@@ -317,9 +317,16 @@ def _store(cache: object, url: str, js_response: object, ctx: object) -> None:
     if not _absent(control):
         copy.headers.set("cache-control", stored_cache_control(str(control)))
     copy.headers.delete(CACHE_STATUS)
-    promise = cache.put(url, copy)  # type: ignore[attr-defined]
-    if ctx is not None and not _absent(ctx):
-        ctx.waitUntil(promise)  # type: ignore[attr-defined]
+    pending = cache.put(url, copy)  # type: ignore[attr-defined]
+    if ctx is None or _absent(ctx):
+        return
+    if hasattr(pending, "add_done_callback"):
+        # Pyodide hands the JS promise back as a Python future; JS gets a proxy of it that
+        # must outlive this call (a borrowed one dies on return), released once it settles.
+        handle = create_proxy(pending)
+        pending.add_done_callback(lambda _: handle.destroy())
+        pending = handle
+    ctx.waitUntil(pending)  # type: ignore[attr-defined]
 
 
 async def serve(js_request: object, env: object, ctx: object) -> object:
