@@ -12,17 +12,23 @@ from routes.access import Decision
 from routes.bucket import Bucket
 from routes.openpgp import PublicKey, public_keys
 
-MAX_RPM_CANDIDATES = 24  # directories probed for repodata/ below the root and one level down
+MAX_RPM_CANDIDATES = 24  # folders probed for dists/ and repodata/ below the root
 _NOT_RPM = frozenset({"dists/", "pool/", "repodata/", "by-hash/"})
 
 
 @dataclass(slots=True)
 class AptDist:
     name: str  # the directory under dists/, what apt's Suites: names
+    root: str  # "" or "private/": where dists/ and pool/ are
     components: list[str]
     architectures: list[str]
     description: str = ""
     private: bool = False
+
+    @property
+    def label(self) -> str:
+        """Unique on the page: the root's folders and the dist, joined by `-`."""
+        return "-".join([*self.root.strip("/").split("/"), self.name]).strip("-")
 
 
 @dataclass(slots=True)
@@ -63,9 +69,11 @@ def release_fields(text: str) -> dict[str, str]:
     return fields
 
 
-async def _dists(bucket: Bucket, decision: Decision) -> list[AptDist]:
+async def _dists(bucket: Bucket, decision: Decision, root: str) -> list[AptDist]:
     dists: list[AptDist] = []
-    listing = await bucket.list("dists/", "/", None)
+    if not decision.may_read(root + "dists/"):
+        return dists
+    listing = await bucket.list(root + "dists/", "/", None)
     for prefix in listing.prefixes:
         if not decision.may_read(prefix):
             continue
@@ -75,7 +83,8 @@ async def _dists(bucket: Bucket, decision: Decision) -> list[AptDist]:
         fields = release_fields(data.decode("utf-8", "replace"))
         dists.append(
             AptDist(
-                name=prefix[len("dists/") : -1],
+                name=prefix[len(root + "dists/") : -1],
+                root=root,
                 components=fields.get("Components", "main").split(),
                 architectures=fields.get("Architectures", "").split(),
                 description=fields.get("Description", ""),
@@ -96,18 +105,21 @@ async def _rpm_root(bucket: Bucket, path: str, decision: Decision) -> RpmRoot | 
     return RpmRoot(path, key_path, decision.access.is_private(path or "repodata/"))
 
 
-async def _rpm_roots(bucket: Bucket, decision: Decision, hidden: str) -> list[RpmRoot]:
-    roots: list[RpmRoot] = []
+async def _roots(bucket: Bucket, decision: Decision, hidden: str, info: RepositoryInfo) -> None:
+    """APT roots at the top and one folder down; RPM roots down to two folders."""
     root = await _rpm_root(bucket, "", decision)
     if root is not None:
-        roots.append(root)
+        info.rpm_roots.append(root)
+    info.dists.extend(await _dists(bucket, decision, ""))
     top = await bucket.list("", "/", None)
     candidates = [p for p in top.prefixes if p not in _NOT_RPM and p != hidden and p[0] != "."]
     probed = 0
+    roots = info.rpm_roots
     for prefix in candidates:
         if probed >= MAX_RPM_CANDIDATES:
             break
         probed += 1
+        info.dists.extend(await _dists(bucket, decision, prefix))
         found = await _rpm_root(bucket, prefix, decision)
         if found is not None:
             roots.append(found)
@@ -124,7 +136,6 @@ async def _rpm_roots(bucket: Bucket, decision: Decision, hidden: str) -> list[Rp
             found = await _rpm_root(bucket, child, decision)
             if found is not None:
                 roots.append(found)
-    return roots
 
 
 async def discover(bucket: Bucket, decision: Decision, hidden_prefix: str) -> RepositoryInfo:
@@ -136,7 +147,6 @@ async def discover(bucket: Bucket, decision: Decision, hidden_prefix: str) -> Re
         info.keys = public_keys(await bucket.read("key.gpg") or b"")
     elif "key.asc" in info.key_files:
         info.keys = public_keys(await bucket.read("key.asc") or b"")
-    info.dists = await _dists(bucket, decision)
-    info.rpm_roots = await _rpm_roots(bucket, decision, hidden_prefix)
+    await _roots(bucket, decision, hidden_prefix, info)
     info.private = any(d.private for d in info.dists) or any(r.private for r in info.rpm_roots)
     return info
