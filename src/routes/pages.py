@@ -86,8 +86,8 @@ async def _entries(
     listing = await bucket.list(prefix, "/", cursor)
     entries: list[Entry] = []
     for sub in listing.prefixes:
-        name = sub[len(prefix) :]
-        if name.startswith(".") or sub == hidden or not decision.may_read(sub):
+        name = sub[len(prefix) :].rstrip("/")
+        if not name or name.startswith(".") or sub == hidden or not decision.may_read(sub):
             continue
         entries.append(Entry(name, quote(name), "", "", True))
     for meta in listing.objects:
