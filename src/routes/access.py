@@ -149,8 +149,8 @@ def parse_access(data: bytes) -> Access:
         )
     except AccessFileError:
         raise
-    except (ValueError, KeyError, TypeError) as exc:
-        raise AccessFileError(f"malformed access file: {exc}") from None
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise AccessFileError(f"malformed access file: {exc!r}") from None
     return Access(rules, tokens)
 
 
