@@ -79,3 +79,12 @@ def test_serve_enforces_tokens(r2repo, tmp_path: Path) -> None:
         assert get(url + "private/file.txt", "wrong") == 401
         assert get(url + "private/file.txt", token.strip()) == 200
         assert get(url + "_r2repo/access.json", token.strip()) == 404
+
+
+def test_unreadable_rules_lock_everything(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    (store / "_r2repo").mkdir(parents=True)
+    (store / "_r2repo/access.json").write_text("{not json")
+    (store / "open.txt").write_text("hello\n")
+    with serving(store) as url:
+        assert get(url + "open.txt") == 401

@@ -7,7 +7,6 @@ needs. The whole store goes into wrangler's local R2 bucket before `wrangler dev
 
 from __future__ import annotations
 
-import http.client
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from publisher.cli import main
 from publisher.stores.local import LocalStore
 from tests.support.debs import build_deb
 from tests.support.rpms import build_rpm
+from tests.support.server import fetch
 from tests.support.workerd import RunningWorker, fill_bucket, running_worker
 
 NAME = "Example <Repo> & Co"  # escaped on every page
@@ -42,15 +42,7 @@ class Deployment:
     def fetch(
         self, path: str, method: str = "GET", headers: dict[str, str] | None = None
     ) -> tuple[int, dict[str, str], bytes]:
-        port = int(self.url.rsplit(":", 1)[1])
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        try:
-            conn.request(method, path, headers=headers or {})
-            response = conn.getresponse()
-            body = response.read()
-            return response.status, {k.lower(): v for k, v in response.getheaders()}, body
-        finally:
-            conn.close()
+        return fetch(int(self.url.rsplit(":", 1)[1]), path, method, headers)
 
 
 def _cli(*args: str | Path) -> None:
