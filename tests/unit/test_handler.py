@@ -261,7 +261,6 @@ def test_r2_refusal_that_routes_overrules() -> None:
         "/.r2repo.lock",
         "/pool//main",
         "/missing.deb",
-        "/",
         "/dists/",
         "/pool/main/h/hello/hello_1.0_amd64.deb/",
     ],
@@ -301,3 +300,10 @@ def test_handle_is_cheap() -> None:
 
     per_request = asyncio.run(many(2000))
     assert per_request < 200e-6, f"{per_request * 1e6:.1f} µs per request"
+
+
+def test_root_is_the_landing_page(bucket: MemoryBucket) -> None:
+    response = call(bucket, "/")
+    assert response.status == 200
+    assert response.header("content-type") == "text/html; charset=utf-8"
+    assert b"Nothing is published here yet" in response.body
