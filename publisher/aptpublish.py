@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import random
 import time
 from collections.abc import Callable
@@ -13,6 +12,7 @@ from debian.deb822 import Deb822
 from publisher.aptindex import PoolKey, entry_key, make_stanza, newest, pool_path
 from publisher.aptrender import IndexFile, component_indexes, render_release
 from publisher.aptstate import DistState, by_hash_path, dist_prefix, read_dist
+from publisher.clock import release_time
 from publisher.debpkg import DebPackage
 from publisher.errors import CommitConflict, ConflictError, R2repoError
 from publisher.hashing import sha256_stream
@@ -215,12 +215,6 @@ def key_uploads(store: Store, signer: Signer) -> list[Upload]:
         if store.get_bytes(key) != data:
             uploads.append(Upload(key, Phase.PACKAGE, data=data))
     return uploads
-
-
-def release_time() -> float:
-    """SOURCE_DATE_EPOCH when set (reproducible builds), else the clock."""
-    fixed = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    return float(fixed) if fixed.isdigit() else time.time()
 
 
 def publish_dist(

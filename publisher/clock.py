@@ -1,0 +1,18 @@
+"""The time written into repositories and packages: SOURCE_DATE_EPOCH when set, else the clock."""
+
+from __future__ import annotations
+
+import os
+import time
+
+
+def source_date_epoch() -> int | None:
+    """SOURCE_DATE_EPOCH (reproducible-builds.org) as an integer, or None when unset or invalid."""
+    fixed = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    return int(fixed) if fixed.isdigit() else None
+
+
+def release_time() -> float:
+    """SOURCE_DATE_EPOCH when set (reproducible builds), else the clock."""
+    fixed = source_date_epoch()
+    return float(fixed) if fixed is not None else time.time()
