@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -14,34 +12,16 @@ from publisher.aptrender import IndexFile, component_indexes, render_release
 from publisher.aptstate import DistState, by_hash_path, dist_prefix, read_dist
 from publisher.clock import release_time
 from publisher.debpkg import DebPackage
-from publisher.errors import CommitConflict, ConflictError, R2repoError
-from publisher.hashing import sha256_stream
+from publisher.errors import ConflictError, R2repoError
+from publisher.placement import Placement
+from publisher.removal import Removal
+from publisher.repokeys import key_uploads
 from publisher.signing import Signer
-from publisher.stores import PreconditionFailed, Store
+from publisher.stores import Store
+from publisher.transaction import with_retries
 from publisher.uploads import Phase, Upload, commit
 
-MAX_ATTEMPTS = 12
 DEFAULT_ARCHITECTURES = ("amd64", "arm64")
-
-
-@dataclass(frozen=True)
-class Removal:
-    """`name`, `name=version`; optionally limited to one architecture."""
-
-    name: str
-    version: str | None = None
-    architecture: str | None = None
-
-    def matches(self, key: PoolKey) -> bool:
-        name, version, arch = key
-        return (
-            name == self.name
-            and self.version in (None, version)
-            and self.architecture in (None, arch)
-        )
-
-    def __str__(self) -> str:
-        return self.name + (f"={self.version}" if self.version else "")
 
 
 @dataclass
@@ -81,37 +61,23 @@ def default_release_fields(dist: str) -> dict[str, str]:
 class _Planner:
     """One attempt: the state read at the start, the change applied to it, the objects to write."""
 
-    def __init__(self, store: Store, change: AptChange, uploaded_pool: dict[str, str]) -> None:
+    def __init__(self, store: Store, change: AptChange, placement: Placement) -> None:
         self.store = store
         self.change = change
         self.state: DistState = read_dist(store, change.dist)
         self.result = AptResult()
         self.uploads: list[Upload] = []
-        # Pool keys this run already put there, with their sha256: no need to re-hash on retry.
-        self.uploaded_pool = uploaded_pool
+        self.placement = placement
 
-    def _pool_sha256(self, key: str) -> str | None:
-        if key in self.uploaded_pool:
-            return self.uploaded_pool[key]
-        if self.store.head(key) is None:
-            return None
-        with self.store.open_read(key) as stream:
-            return sha256_stream(stream)
-
-    def _place(self, pkg: DebPackage) -> str | None:
-        """The pool path for a new package, or None when those bytes are already there."""
-        change = self.change
-        path = pool_path(change.component, pkg.control)
-        existing = self._pool_sha256(path)
-        if existing is None or existing == pkg.digests.sha256:
-            return path
-        if not change.replace:
-            raise ConflictError(
-                f"{pkg.path}: {path} already exists in the store with other bytes "
-                "(use --replace to publish the new bytes)"
-            )
-        # Never overwrite a pool file: clients holding the old index still fetch the old bytes.
-        return pool_path(change.component, pkg.control, unique=pkg.digests.sha256[:16])
+    def _place(self, pkg: DebPackage) -> str:
+        control, component = pkg.control, self.change.component
+        return self.placement.place(
+            pkg.path,
+            pkg.digests.sha256,
+            pool_path(component, control),
+            pool_path(component, control, unique=pkg.digests.sha256[:16]),
+            self.change.replace,
+        )
 
     def apply(self) -> dict[PoolKey, Deb822]:
         change = self.change
@@ -129,10 +95,9 @@ class _Planner:
             path = self._place(pkg)
             entries[pkg.key] = make_stanza(pkg, path)
             self.uploads.append(Upload(path, Phase.PACKAGE, path=pkg.path, skip_if_present=True))
-            self.uploaded_pool[path] = pkg.digests.sha256
             self.result.added.append(describe(pkg.key))
         for removal in change.removals:
-            matched = [key for key in entries if removal.matches(key)]
+            matched = [key for key in entries if removal.matches(key[0], {key[1]}, key[2])]
             if not matched:
                 raise R2repoError(f"{removal}: not in {change.dist}/{change.component}")
             for key in matched:
@@ -205,16 +170,9 @@ class _Planner:
         ]
 
 
-def key_uploads(store: Store, signer: Signer) -> list[Upload]:
-    """key.asc and key.gpg at the store's root, so clients can fetch the key from the repository."""
-    uploads = []
-    for key, data in (
-        ("key.asc", signer.public_keys(True)),
-        ("key.gpg", signer.public_keys(False)),
-    ):
-        if store.get_bytes(key) != data:
-            uploads.append(Upload(key, Phase.PACKAGE, data=data))
-    return uploads
+def check_dist(store: Store, change: AptChange) -> None:
+    """Raise what publish_dist would raise for this change, writing nothing."""
+    _Planner(store, change, Placement(store)).apply()
 
 
 def publish_dist(
@@ -225,9 +183,10 @@ def publish_dist(
     progress: Callable[[Upload], None] = lambda upload: None,
 ) -> AptResult:
     """Apply `change` to the dist with compare-and-swap on InRelease; retry when another wins."""
-    uploaded_pool: dict[str, str] = {}
-    for attempt in range(MAX_ATTEMPTS):
-        planner = _Planner(store, change, uploaded_pool)
+    placement = Placement(store)
+
+    def attempt() -> AptResult:
+        planner = _Planner(store, change, placement)
         entries = planner.apply()
         fields = planner.release_fields()
         arches = planner.architectures(entries)
@@ -238,15 +197,9 @@ def publish_dist(
         release = render_release(fields, arches, components, indexes, now())
         planner.index_uploads(indexes)
         planner.entry_uploads(release, signer)
-        try:
-            planner.result.written = commit(
-                store, key_uploads(store, signer) + planner.uploads, progress
-            )
-        except PreconditionFailed:
-            time.sleep(random.uniform(0.05, 0.2) * (attempt + 1))
-            continue
+        root_keys = {"key.asc": True, "key.gpg": False}
+        uploads = key_uploads(store, signer, root_keys) + planner.uploads
+        planner.result.written = commit(store, uploads, progress)
         return planner.result
-    raise CommitConflict(
-        f"{change.dist}: other publishers changed the dist {MAX_ATTEMPTS} times while this one "
-        "tried to commit; nothing of this publish is referenced, run it again"
-    )
+
+    return with_retries(attempt, f"dist {change.dist}")

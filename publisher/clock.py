@@ -1,4 +1,4 @@
-"""The time written into repositories and packages: SOURCE_DATE_EPOCH when set, else the clock."""
+"""The time written into Release, repomd.xml and built packages."""
 
 from __future__ import annotations
 

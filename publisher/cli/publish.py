@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import click
 
-from publisher.cli.common import check_name, open_signer, report, say, signing_option, store_option
-from publisher.publish import PublishOptions, publish_debs, read_packages
+from publisher.cli.common import (
+    check_name,
+    check_rpm_path,
+    open_signer,
+    report,
+    say,
+    signing_option,
+    store_option,
+)
+from publisher.publish import PublishOptions, publish, read_inputs
 from publisher.stores import open_store
+from publisher.yumpublish import DEFAULT_REPO_ID, DEFAULT_ROOT
 
 
 @click.command("publish")
@@ -37,6 +47,25 @@ from publisher.stores import open_store
     multiple=True,
     help="Also list this architecture (repeatable).",
 )
+@click.option(
+    "--rpm-path",
+    default=DEFAULT_ROOT,
+    show_default=True,
+    help="Where the RPM repository lives in the store (e.g. rpm/el9).",
+)
+@click.option(
+    "--repo-name", default=DEFAULT_REPO_ID, show_default=True, help="Repo id of the .repo file."
+)
+@click.option(
+    "--base-url",
+    envvar="R2REPO_BASE_URL",
+    help="URL clients reach the store's root at, for the .repo file; env R2REPO_BASE_URL.",
+)
+@click.option(
+    "--sign-packages",
+    is_flag=True,
+    help="Sign each .rpm with rpmsign (first signing key); the .repo then sets gpgcheck=1.",
+)
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 def command(
     store: str,
@@ -51,9 +80,13 @@ def command(
     codename: str | None,
     description: str | None,
     architectures: tuple[str, ...],
+    rpm_path: str,
+    repo_name: str,
+    base_url: str | None,
+    sign_packages: bool,
     files: tuple[Path, ...],
 ) -> None:
-    """Add .deb packages to a signed repository."""
+    """Add .deb and .rpm packages to signed APT and RPM repositories."""
     for kind, value in (
         ("dist", dist),
         ("component", component),
@@ -63,7 +96,9 @@ def command(
         check_name(kind, value)
     for arch in architectures:
         check_name("architecture", arch)
-    packages = read_packages(files)
+    check_rpm_path(rpm_path)
+    check_name("repo name", repo_name)
+    inputs = read_inputs(files)
     fields = {
         name: value
         for name, value in (
@@ -75,13 +110,28 @@ def command(
         )
         if value
     }
-    options = PublishOptions(dist, component, keep, replace, fields, set(architectures))
+    options = PublishOptions(
+        dist=dist,
+        component=component,
+        keep=keep,
+        replace=replace,
+        release_fields=fields,
+        architectures=set(architectures),
+        rpm_root=rpm_path,
+        repo_id=repo_name,
+        base_url=base_url,
+        sign_packages=sign_packages,
+    )
     target = open_store(store)
-    with open_signer(signing_keys) as signer:
-        result = publish_debs(target, packages, options, signer)
-    where = dist or ""
-    report("added", where, result.added)
-    report("removed", where, result.removed)
-    report("unchanged", where, result.unchanged)
-    if not (result.added or result.removed):
-        say(f"{where}: nothing changed")
+    with open_signer(signing_keys) as signer, tempfile.TemporaryDirectory() as scratch:
+        result = publish(target, inputs, options, signer, Path(scratch))
+    for where, outcome in ((rpm_path, result.rpm), (dist or "", result.apt)):
+        if outcome is None:
+            continue
+        report("added", where, outcome.added)
+        report("removed", where, outcome.removed)
+        report("unchanged", where, outcome.unchanged)
+        for notice in getattr(outcome, "notices", []):
+            say(f"notice: {notice}")
+        if not (outcome.added or outcome.removed):
+            say(f"{where}: nothing changed")
