@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -96,11 +97,11 @@ def make_spec(
     arch: str,
     maintainer: str,
     description: str,
-    files: list[str] = (),  # type: ignore[assignment]
-    config_files: list[str] = (),  # type: ignore[assignment]
-    depends: list[str] = (),  # type: ignore[assignment]
-    provides: list[str] = (),  # type: ignore[assignment]
-    modes: list[str] = (),  # type: ignore[assignment]
+    files: Sequence[str] = (),
+    config_files: Sequence[str] = (),
+    depends: Sequence[str] = (),
+    provides: Sequence[str] = (),
+    modes: Sequence[str] = (),
     scripts: dict[str, str | Path] | None = None,
     **optional: str | None,
 ) -> PackageSpec:
@@ -163,8 +164,8 @@ def _check_deb(spec: PackageSpec) -> None:
         )
     if spec.release and not DEB_RELEASE_RE.match(spec.release):
         raise BuildError(f"release {spec.release!r}: invalid for .deb (Debian Policy 5.6.12)")
-    if reason := deb_version_reason(spec.deb_version):
-        raise BuildError(f"version {spec.deb_version!r}: {reason} for .deb")
+    if deb_version_reason(spec.deb_version):
+        raise BuildError(f"version {spec.deb_version!r}: invalid for .deb (Debian Policy 5.6.12)")
     for dep in spec.depends:
         for rel in dep.alternatives:
             if not DEB_NAME_RE.match(rel.name.split(":")[0]):
