@@ -12,8 +12,16 @@ import pytest
 
 from publisher.cli import main
 from tests.conftest import tree_digest
-from tests.support.dnf import DnfClient
-from tests.support.packaging import dpkg_root, in_root, run, shell_args, tool_args, tool_sources
+from tests.support.packaging import (
+    dpkg_root,
+    in_root,
+    repo_text,
+    run,
+    shell_args,
+    tool_args,
+    tool_sources,
+)
+from tests.support.rpmclients import DnfClient
 from tests.support.server import serving
 
 EPOCH = "1700000000"
@@ -172,13 +180,13 @@ def test_dnf_installs_from_a_published_repository(built, tmp_path, key_dir, r2re
     assert result.code == 0, result
     with serving(store) as base:
         dnf = DnfClient(tmp_path / "root")
-        dnf.add_repo("built", f"{base}rpm", key_dir / "key.asc")
-        dnf.install("mytool")
+        dnf.add_repo_file(repo_text("built", f"{base}rpm", key_dir / "key.asc"))
+        dnf.dnf("install", "mytool")
     root = dnf.root
-    assert dnf.rpm("-qa", "--qf", "%{NAME}\n").split() == ["testshell", "mytool"]
+    assert dnf.installed() == ["mytool-1.4.2-1.x86_64", "testshell-1.0-1.x86_64"]
     assert in_root(root, "/usr/bin/mytool").strip() == "mytool 1.4.2"
     assert (root / "var/lib/mytool/installed").read_text() == "installed 1\n"
-    assert dnf.rpm("-qc", "mytool").split() == ["/etc/mytool/config.yml"]
+    assert run("rpm", "--root", dnf.root, "-qc", "mytool").split() == ["/etc/mytool/config.yml"]
 
 
 @pytest.mark.parametrize("compression", ["xz", "zstd"])

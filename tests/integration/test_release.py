@@ -6,8 +6,8 @@ import re
 
 from tests.conftest import tree_digest
 from tests.support.apt import AptClient
-from tests.support.dnf import DnfClient
-from tests.support.packaging import in_root, shell_args, tool_args, tool_sources
+from tests.support.packaging import in_root, repo_text, run, shell_args, tool_args, tool_sources
+from tests.support.rpmclients import DnfClient
 from tests.support.server import serving
 
 
@@ -29,13 +29,13 @@ def test_release_builds_publishes_and_clients_install(tmp_path, key_dir, r2repo,
         apt.update()
         apt.install("mytool")
         dnf = DnfClient(tmp_path / "dnf")
-        dnf.add_repo("released", f"{base}rpm", key_dir / "key.asc")
-        dnf.install("mytool")
+        dnf.add_repo_file(repo_text("released", f"{base}rpm", key_dir / "key.asc"))
+        dnf.dnf("install", "mytool")
     for root, ran in ((apt.root, "installed configure\n"), (dnf.root, "installed 1\n")):
         assert in_root(root, "/usr/bin/mytool").strip() == "mytool 1.4.2"
         assert (root / "var/lib/mytool/installed").read_text() == ran
         assert (root / "etc/mytool/config.yml").read_text() == "listen: 127.0.0.1:8080\n"
-    assert dnf.rpm("-qc", "mytool").split() == ["/etc/mytool/config.yml"]
+    assert run("rpm", "--root", dnf.root, "-qc", "mytool").split() == ["/etc/mytool/config.yml"]
     status = (apt.root / "var/lib/dpkg/status").read_text()
     assert re.search(r"Package: mytool\nStatus: install ok installed", status)
     assert "Conffiles:\n /etc/mytool/config.yml " in status

@@ -85,3 +85,11 @@ def in_root(root: Path, *argv: str) -> str:
     """Run a program inside an install root (chroot), as the installed system would."""
     assert shutil.which("chroot")
     return run("chroot", root, *argv)
+
+
+def repo_text(repo_id: str, baseurl: str, key: Path) -> str:
+    """A dnf .repo section for a repository signed with `key` (packages themselves unsigned)."""
+    return (
+        f"[{repo_id}]\nname={repo_id}\nbaseurl={baseurl}\nenabled=1\n"
+        f"repo_gpgcheck=1\ngpgcheck=0\ngpgkey=file://{key}\n"
+    )

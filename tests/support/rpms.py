@@ -44,7 +44,8 @@ def build_rpm(
         "",
         "%install",
         f"mkdir -p %{{buildroot}}/usr/share/{name}",
-        f"printf '%s\\n' '{payload or name + ' ' + version}' > %{{buildroot}}/usr/share/{name}/README",
+        f"printf '%s\\n' '{payload or name + ' ' + version}' "
+        f"> %{{buildroot}}/usr/share/{name}/README",
         "",
         "%files",
         f"/usr/share/{name}/README",
