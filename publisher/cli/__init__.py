@@ -8,7 +8,18 @@ from collections.abc import Sequence
 
 import click
 
-from publisher.cli import access, demo, keys, listing, publish, remove, serve, token
+from publisher.cli import (
+    access,
+    build,
+    demo,
+    keys,
+    listing,
+    publish,
+    release,
+    remove,
+    serve,
+    token,
+)
 from publisher.errors import R2repoError
 from publisher.stores import StoreError
 
@@ -19,7 +30,7 @@ def cli() -> None:
     """Signed APT and YUM/DNF repositories in a directory or an R2/S3 bucket."""
 
 
-for module in (keys, publish, remove, listing, serve, demo, token, access):
+for module in (keys, build, publish, release, remove, listing, serve, demo, token, access):
     cli.add_command(module.command)
 
 
