@@ -51,6 +51,11 @@ def digest_file(path: Path) -> Digests:
     return hasher.digests()
 
 
+def sha256_file(path: Path) -> str:
+    with open(path, "rb") as handle:
+        return sha256_stream(handle)
+
+
 def sha256_stream(stream) -> str:  # type: ignore[no-untyped-def]
     algo = hashlib.sha256()
     while chunk := stream.read(CHUNK):

@@ -69,3 +69,24 @@ def tree_digest(root: Path) -> str:
         for path in sorted(p for p in root.rglob("*") if p.is_file()):
             digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
+
+
+@pytest.fixture(scope="session")
+def moto_s3():
+    """moto's S3 on 127.0.0.1 for the whole session; credentials and endpoint in os.environ."""
+    import os
+
+    from tests.support.s3 import MotoS3, s3_env
+
+    server = MotoS3()
+    saved = {name: os.environ.get(name) for name in s3_env(server)}
+    os.environ.update(s3_env(server))
+    try:
+        yield server
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        server.stop()

@@ -9,6 +9,7 @@ import click
 from publisher.cli.common import check_name, open_signer, report, say, signing_option, store_option
 from publisher.publish import PublishOptions, publish_debs, read_packages
 from publisher.stores import open_store
+from publisher.stores.open import StoreLocation
 
 
 @click.command("publish")
@@ -39,7 +40,7 @@ from publisher.stores import open_store
 )
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 def command(
-    store: str,
+    store: StoreLocation,
     dist: str | None,
     component: str,
     signing_keys: tuple[Path, ...],

@@ -9,6 +9,7 @@ import click
 from publisher.aptpublish import AptChange, Removal, publish_dist
 from publisher.cli.common import check_name, open_signer, report, signing_option, store_option
 from publisher.stores import open_store
+from publisher.stores.open import StoreLocation
 
 
 @click.command("remove")
@@ -19,7 +20,7 @@ from publisher.stores import open_store
 @signing_option
 @click.argument("packages", nargs=-1, required=True)
 def command(
-    store: str,
+    store: StoreLocation,
     dist: str,
     component: str,
     architecture: str | None,

@@ -114,7 +114,7 @@ class LocalStore:
                 raise PreconditionFailed(f"{key}: changed since it was read")
             return self._write_atomically(key, lambda out: out.write(data))
 
-    def put_file(self, key: str, path: Path) -> ObjectInfo:
+    def put_file(self, key: str, path: Path, *, sha256: str | None = None) -> ObjectInfo:
         def copy(out: BinaryIO) -> None:
             with open(path, "rb") as src:
                 shutil.copyfileobj(src, out, 1 << 20)
