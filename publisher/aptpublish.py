@@ -12,15 +12,21 @@ from debian.deb822 import Deb822
 
 from publisher.aptindex import PoolKey, entry_key, make_stanza, newest, pool_path
 from publisher.aptrender import IndexFile, component_indexes, render_release
-from publisher.aptstate import DistState, by_hash_path, dist_prefix, read_dist
+from publisher.aptrepair import unfinished
+from publisher.aptstate import RECORD_FIELD, DistState, by_hash_path, dist_prefix, read_dist
 from publisher.debpkg import DebPackage
 from publisher.errors import CommitConflict, ConflictError, R2repoError
-from publisher.hashing import sha256_stream
+from publisher.gcrecord import dist_references, load_record, next_record, record_key, render_record
+from publisher.hashing import digest_bytes
+from publisher.repository import check_repository, marker_upload
 from publisher.signing import Signer
 from publisher.stores import PreconditionFailed, Store
-from publisher.uploads import Phase, Upload, commit
+from publisher.uploads import Existing, Phase, Reporter, Upload, commit, stored_sha256
 
-MAX_ATTEMPTS = 12
+# Losers of the compare-and-swap retry with capped exponential back-off and jitter: 8 publishers
+# racing on one dist all get through well within this bound.
+MAX_ATTEMPTS = 30
+MAX_BACKOFF_SECONDS = 2.0
 DEFAULT_ARCHITECTURES = ("amd64", "arm64")
 
 
@@ -62,6 +68,7 @@ class AptResult:
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     written: int = 0
+    bytes_put: int = 0
 
 
 def describe(key: PoolKey) -> str:
@@ -93,10 +100,7 @@ class _Planner:
     def _pool_sha256(self, key: str) -> str | None:
         if key in self.uploaded_pool:
             return self.uploaded_pool[key]
-        if self.store.head(key) is None:
-            return None
-        with self.store.open_read(key) as stream:
-            return sha256_stream(stream)
+        return stored_sha256(self.store, key)  # a HEAD on S3: the publisher records the hash
 
     def _place(self, pkg: DebPackage) -> str | None:
         """The pool path for a new package, or None when those bytes are already there."""
@@ -128,7 +132,18 @@ class _Planner:
                 )
             path = self._place(pkg)
             entries[pkg.key] = make_stanza(pkg, path)
-            self.uploads.append(Upload(path, Phase.PACKAGE, path=pkg.path, skip_if_present=True))
+            if path not in self.uploaded_pool:
+                # Same bytes already there are not sent again, only refreshed: an object no
+                # index names may be close to its garbage collection.
+                self.uploads.append(
+                    Upload(
+                        path,
+                        Phase.PACKAGE,
+                        path=pkg.path,
+                        sha256=pkg.digests.sha256,
+                        existing=Existing.TOUCH_SAME,
+                    )
+                )
             self.uploaded_pool[path] = pkg.digests.sha256
             self.result.added.append(describe(pkg.key))
         for removal in change.removals:
@@ -164,6 +179,8 @@ class _Planner:
             or self.change.component not in state.components
             or fields != {**default_release_fields(self.change.dist), **state.release_fields}
             or arches != state.architectures
+            # A publisher killed mid-commit left plain indexes or Release behind: finish it.
+            or bool(unfinished(self.store, state))
         )
 
     def render(
@@ -180,40 +197,108 @@ class _Planner:
 
     def index_uploads(self, indexes: list[IndexFile]) -> None:
         prefix = dist_prefix(self.change.dist)
+        current = self.state.index_sha256
         for index in indexes:
-            for hash_name, digest in index.digests.by_release_name().items():
-                key = prefix + by_hash_path(index.path, hash_name, digest)
-                self.uploads.append(
-                    Upload(key, Phase.HASHED, data=index.data, skip_if_present=True)
+            sha256 = index.digests.sha256
+            # An index the current Release lists is in by-hash/ and cannot be collected before
+            # this commit ends: nothing to do. Any other may be an old copy close to collection.
+            if current.get(index.path) != sha256:
+                for hash_name, digest in index.digests.by_release_name().items():
+                    key = prefix + by_hash_path(index.path, hash_name, digest)
+                    self.uploads.append(
+                        Upload(
+                            key,
+                            Phase.HASHED,
+                            data=index.data,
+                            sha256=sha256,
+                            existing=Existing.TOUCH_SAME,
+                        )
+                    )
+            self.uploads.append(
+                Upload(
+                    prefix + index.path,
+                    Phase.INDEX,
+                    data=index.data,
+                    sha256=sha256,
+                    existing=Existing.SKIP_SAME,
                 )
-            if self.state.index_sha256.get(index.path) != index.digests.sha256:
-                self.uploads.append(Upload(prefix + index.path, Phase.INDEX, data=index.data))
+            )
+
+    def record_upload(
+        self, entries: dict[PoolKey, Deb822], indexes: list[IndexFile], now: float
+    ) -> str:
+        """The gc record of the new state (see gcrecord); returns its sha256 for Release."""
+        state, dist = self.state, self.change.dist
+        old_files = [s["Filename"] for c in state.components.values() for s in c.values()]
+        old_refs = dist_references(
+            dist,
+            {path: entry.digests for path, entry in state.index_files.items()},
+            old_files,
+            state.record_sha256,
+        )
+        components = dict(state.components)
+        components[self.change.component] = entries
+        new_files = [s["Filename"] for c in components.values() for s in c.values()]
+        new_refs = dist_references(
+            dist, {i.path: i.digests.by_release_name() for i in indexes}, new_files, None
+        )
+        old = load_record(self.store, dist, state.record_sha256)
+        data = render_record(next_record(old, old_refs, new_refs, now))
+        sha256 = digest_bytes(data).sha256
+        self.uploads.append(
+            Upload(
+                record_key(dist, sha256),
+                Phase.HASHED,
+                data=data,
+                sha256=sha256,
+                existing=Existing.TOUCH_SAME,
+            )
+        )
+        return sha256
 
     def entry_uploads(self, release: bytes, signer: Signer) -> None:
+        """InRelease first, with compare-and-swap; then Release.gpg, then Release.
+
+        Release.gpg before Release: a Release equal to InRelease's text then means both were
+        written, which is how the next publish tells a finished commit from an interrupted one.
+        Both follow the anchor conditionally (see uploads._Committer._follow).
+        """
         prefix = dist_prefix(self.change.dist)
         etag = self.state.inrelease_etag
-        self.uploads += [
+        uploads = [
             Upload(
                 prefix + "InRelease",
                 Phase.ENTRY,
                 data=signer.clearsign(release),
                 if_match=etag,
                 if_none_match=etag is None,
-            ),
-            Upload(prefix + "Release", Phase.ENTRY, data=release),
-            Upload(prefix + "Release.gpg", Phase.ENTRY, data=signer.detach_sign(release)),
+            )
         ]
+        for name, data in (("Release.gpg", signer.detach_sign(release)), ("Release", release)):
+            info = self.store.head(prefix + name)
+            uploads.append(
+                Upload(
+                    prefix + name,
+                    Phase.ENTRY,
+                    data=data,
+                    if_match=None if info is None else info.etag,
+                    if_none_match=info is None,
+                )
+            )
+        self.uploads += uploads
 
 
 def key_uploads(store: Store, signer: Signer) -> list[Upload]:
     """key.asc and key.gpg at the store's root, so clients can fetch the key from the repository."""
-    uploads = []
+    uploads = [marker_upload()]
     for key, data in (
         ("key.asc", signer.public_keys(True)),
         ("key.gpg", signer.public_keys(False)),
     ):
-        if store.get_bytes(key) != data:
-            uploads.append(Upload(key, Phase.PACKAGE, data=data))
+        sha256 = digest_bytes(data).sha256
+        uploads.append(
+            Upload(key, Phase.PACKAGE, data=data, sha256=sha256, existing=Existing.SKIP_SAME)
+        )
     return uploads
 
 
@@ -228,9 +313,14 @@ def publish_dist(
     change: AptChange,
     signer: Signer,
     now: Callable[[], float] = release_time,
-    progress: Callable[[Upload], None] = lambda upload: None,
+    progress: Reporter | None = None,
+    clock: Callable[[], float] = time.time,
 ) -> AptResult:
-    """Apply `change` to the dist with compare-and-swap on InRelease; retry when another wins."""
+    """Apply `change` to the dist with compare-and-swap on InRelease; retry when another wins.
+
+    `now` dates the Release (SOURCE_DATE_EPOCH aware); `clock` dates the gc record.
+    """
+    check_repository(store, writing=True)
     uploaded_pool: dict[str, str] = {}
     for attempt in range(MAX_ATTEMPTS):
         planner = _Planner(store, change, uploaded_pool)
@@ -241,16 +331,20 @@ def publish_dist(
             return planner.result
         indexes = planner.render(entries, fields, arches)
         components = set(planner.state.components) | {change.component}
-        release = render_release(fields, arches, components, indexes, now())
+        record_sha256 = planner.record_upload(entries, indexes, clock())
+        release = render_release(
+            fields, arches, components, indexes, now(), {RECORD_FIELD: record_sha256}
+        )
         planner.index_uploads(indexes)
         planner.entry_uploads(release, signer)
         try:
-            planner.result.written = commit(
-                store, key_uploads(store, signer) + planner.uploads, progress
-            )
+            stats = commit(store, key_uploads(store, signer) + planner.uploads, progress)
         except PreconditionFailed:
-            time.sleep(random.uniform(0.05, 0.2) * (attempt + 1))
+            backoff = min(MAX_BACKOFF_SECONDS, 0.05 * 2**attempt)
+            time.sleep(random.uniform(0.5, 1.5) * backoff)
             continue
+        planner.result.written = stats.written
+        planner.result.bytes_put = stats.bytes_put
         return planner.result
     raise CommitConflict(
         f"{change.dist}: other publishers changed the dist {MAX_ATTEMPTS} times while this one "

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -11,6 +11,7 @@ from publisher.debpkg import DebPackage, read_deb
 from publisher.errors import ConflictError, PackageError, R2repoError
 from publisher.signing import Signer
 from publisher.stores import Store
+from publisher.uploads import Reporter
 
 
 @dataclass
@@ -51,7 +52,7 @@ def publish_debs(
     packages: list[DebPackage],
     options: PublishOptions,
     signer: Signer,
-    progress: Callable[..., None] = lambda upload: None,
+    progress: Reporter | None = None,
 ) -> AptResult:
     if not options.dist:
         raise R2repoError(

@@ -56,8 +56,14 @@ class Store(Protocol):
         the object is not that version (or exists): the compare-and-swap of a commit."""
         ...
 
-    def put_file(self, key: str, path: Path, *, sha256: str | None = None) -> ObjectInfo:
+    def put_file(
+        self, key: str, path: Path, *, sha256: str | None = None, if_none_match: bool = False
+    ) -> ObjectInfo:
         """Write a file's bytes; `sha256`, when known, is recorded beside the object."""
+        ...
+
+    def touch(self, key: str) -> bool:
+        """Make the object's time now without sending its bytes again; False if it cannot."""
         ...
 
     def delete(self, key: str) -> None: ...

@@ -9,6 +9,7 @@ mode with exponential backoff and jitter.
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -25,6 +26,7 @@ from routes.content import cache_control_for, content_type_for
 
 MULTIPART_THRESHOLD = 64 * 1024 * 1024
 MULTIPART_CHUNK = 16 * 1024 * 1024
+COPY_LIMIT = 5 * 1024**3
 MAX_POOL_CONNECTIONS = 16
 RETRY_ATTEMPTS = 8
 SHA256_META = "sha256"  # x-amz-meta-sha256: lets the next publish compare bytes with one HEAD
@@ -69,6 +71,8 @@ def parse_url(location: str) -> tuple[str, str]:
 
 class S3Store:
     """Objects under `prefix` in `bucket`; conditional puts are S3's If-Match / If-None-Match."""
+
+    upload_workers = 8  # parallel uploads of one commit phase, below MAX_POOL_CONNECTIONS
 
     def __init__(
         self,
@@ -209,7 +213,19 @@ class S3Store:
         if_none_match: bool = False,
     ) -> ObjectInfo:
         sha256 = hashlib.sha256(data).hexdigest()
-        kwargs: dict[str, Any] = self._headers(key, sha256)
+        return self._put_object(
+            key, data, self._headers(key, sha256), if_match, if_none_match, sha256
+        )
+
+    def _put_object(
+        self,
+        key: str,
+        body: Any,
+        kwargs: dict[str, Any],
+        if_match: str | None,
+        if_none_match: bool,
+        sha256: str | None,
+    ) -> ObjectInfo:
         if if_match is not None:
             kwargs["IfMatch"] = if_match
         if if_none_match:
@@ -218,7 +234,7 @@ class S3Store:
             response = self._call(
                 f"PUT {key}",
                 lambda: self.client.put_object(
-                    Bucket=self.bucket, Key=self.prefix + key, Body=data, **kwargs
+                    Bucket=self.bucket, Key=self.prefix + key, Body=body, **kwargs
                 ),
             )
         except botocore.exceptions.ClientError as exc:
@@ -228,11 +244,20 @@ class S3Store:
                 raise PreconditionFailed(f"{key}: changed since it was read") from None
             raise StoreError(f"{self.url}: PUT {key}: {exc}") from None
         # The PUT answers only the ETag; the time is ours (a HEAD per write would double them).
-        return ObjectInfo(key, len(data), response["ETag"], time.time(), sha256)
+        size = len(body) if isinstance(body, bytes) else os.fstat(body.fileno()).st_size
+        return ObjectInfo(key, size, response["ETag"], time.time(), sha256)
 
-    def put_file(self, key: str, path: Path, *, sha256: str | None = None) -> ObjectInfo:
-        """Large files go multipart (parts of 16 MiB above 64 MiB) through boto3's transfer."""
+    def put_file(
+        self, key: str, path: Path, *, sha256: str | None = None, if_none_match: bool = False
+    ) -> ObjectInfo:
+        """Large files go multipart (parts of 16 MiB above 64 MiB) through boto3's transfer.
+
+        If-None-Match is sent on single-part uploads; a multipart upload is unconditional.
+        """
         extra = self._headers(key, sha256 or sha256_file(path))
+        if if_none_match and path.stat().st_size < MULTIPART_THRESHOLD:
+            with open(path, "rb") as body:
+                return self._put_object(key, body, extra, None, True, sha256)
         try:
             self._call(
                 f"PUT {key}",
@@ -246,6 +271,28 @@ class S3Store:
         if info is None:
             raise StoreError(f"{self.url}: PUT {key}: the object is not there after the upload")
         return info
+
+    def touch(self, key: str) -> bool:
+        """A copy onto itself: a new LastModified, no bytes sent (S3 copies up to 5 GiB)."""
+        info = self.head(key)
+        if info is None or info.size >= COPY_LIMIT:
+            return False
+        extra = self._headers(key, info.sha256)
+        extra.setdefault("Metadata", {})
+        try:
+            self._call(
+                f"COPY {key}",
+                lambda: self.client.copy_object(
+                    Bucket=self.bucket,
+                    Key=self.prefix + key,
+                    CopySource={"Bucket": self.bucket, "Key": self.prefix + key},
+                    MetadataDirective="REPLACE",
+                    **extra,
+                ),
+            )
+        except botocore.exceptions.ClientError:
+            return False
+        return True
 
     def delete(self, key: str) -> None:
         try:
