@@ -37,6 +37,8 @@ class DistState:
     inrelease_etag: str | None = None
     release: Release | None = None  # the signed text of InRelease, parsed
     record_sha256: str | None = None  # RECORD_FIELD of the current Release
+    # Packages indexes the Release lists but the store does not hold by hash (a damaged store).
+    missing: list[str] = field(default_factory=list)
 
     @property
     def exists(self) -> bool:
@@ -96,6 +98,11 @@ def read_dist(store: Store, dist: str) -> DistState:
                 continue
             # By hash: a plain Packages may already hold a concurrent publisher's uncommitted work.
             text = store.get_bytes(prefix + by_hash_path(path, "SHA256", state.index_sha256[path]))
+            if text is None:
+                state.missing.append(
+                    prefix + by_hash_path(path, "SHA256", state.index_sha256[path])
+                )
+                continue
             if not text:
                 continue
             for stanza in Packages.iter_paragraphs(text.decode("utf-8"), use_apt_pkg=False):

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 import click
 
-from publisher.cli import demo, keys, listing, publish, remove, serve
+from publisher.cli import demo, gc, keys, listing, publish, remove, serve, verify
 from publisher.errors import R2repoError
 from publisher.stores import StoreError
 
@@ -19,7 +19,7 @@ def cli() -> None:
     """Signed APT and YUM/DNF repositories in a directory or an R2/S3 bucket."""
 
 
-for module in (keys, publish, remove, listing, serve, demo):
+for module in (keys, publish, remove, listing, serve, verify, gc, demo):
     cli.add_command(module.command)
 
 

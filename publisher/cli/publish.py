@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from publisher.cli.common import check_name, open_signer, report, say, signing_option, store_option
+from publisher.progress import reporter_for
 from publisher.publish import PublishOptions, publish_debs, read_packages
 from publisher.stores import open_store
 from publisher.stores.open import StoreLocation
@@ -79,7 +80,7 @@ def command(
     options = PublishOptions(dist, component, keep, replace, fields, set(architectures))
     target = open_store(store)
     with open_signer(signing_keys) as signer:
-        result = publish_debs(target, packages, options, signer)
+        result = publish_debs(target, packages, options, signer, progress=reporter_for(say))
     where = dist or ""
     report("added", where, result.added)
     report("removed", where, result.removed)

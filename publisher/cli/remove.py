@@ -7,7 +7,15 @@ from pathlib import Path
 import click
 
 from publisher.aptpublish import AptChange, Removal, publish_dist
-from publisher.cli.common import check_name, open_signer, report, signing_option, store_option
+from publisher.cli.common import (
+    check_name,
+    open_signer,
+    report,
+    say,
+    signing_option,
+    store_option,
+)
+from publisher.progress import reporter_for
 from publisher.stores import open_store
 from publisher.stores.open import StoreLocation
 
@@ -37,5 +45,5 @@ def command(
     target = open_store(store)
     with open_signer(signing_keys) as signer:
         change = AptChange(dist=dist, component=component, removals=removals)
-        result = publish_dist(target, change, signer)
+        result = publish_dist(target, change, signer, progress=reporter_for(say))
     report("removed", dist, result.removed)

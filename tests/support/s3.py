@@ -8,6 +8,7 @@ the tests behaves like the real ones (otherwise two racing publishers could both
 from __future__ import annotations
 
 import itertools
+import logging
 import os
 import threading
 from collections.abc import Iterator
@@ -81,6 +82,7 @@ class MotoS3:
     _names = itertools.count(1)
 
     def __init__(self) -> None:
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
         self.port = free_port()
         self.endpoint = f"http://127.0.0.1:{self.port}"
         self.log = RequestLog()
