@@ -18,7 +18,7 @@ from publisher.debpkg import DebPackage
 from publisher.errors import CommitConflict, ConflictError, R2repoError
 from publisher.gcrecord import dist_references, load_record, next_record, record_key, render_record
 from publisher.hashing import digest_bytes
-from publisher.repository import check_repository, marker_upload
+from publisher.repository import check_repository
 from publisher.signing import Signer
 from publisher.stores import PreconditionFailed, Store
 from publisher.uploads import Existing, Phase, Reporter, Upload, commit, stored_sha256
@@ -290,7 +290,7 @@ class _Planner:
 
 def key_uploads(store: Store, signer: Signer) -> list[Upload]:
     """key.asc and key.gpg at the store's root, so clients can fetch the key from the repository."""
-    uploads = [marker_upload()]
+    uploads = []
     for key, data in (
         ("key.asc", signer.public_keys(True)),
         ("key.gpg", signer.public_keys(False)),

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from itertools import islice
 
 from publisher.errors import R2repoError
-from publisher.hashing import digest_bytes
-from publisher.stores import Store
-from publisher.uploads import Existing, Phase, Upload
+from publisher.stores import PreconditionFailed, Store
 
 MARKER_KEY = "_r2repo/repository.json"
 MARKER = json.dumps({"format": 1, "tool": "r2repo"}, sort_keys=True).encode("utf-8") + b"\n"
@@ -20,19 +19,14 @@ class NotARepository(R2repoError):
     """The store holds objects, but not an r2repo repository: refuse to write or delete."""
 
 
-def marker_upload() -> Upload:
-    return Upload(
-        MARKER_KEY,
-        Phase.PACKAGE,
-        data=MARKER,
-        sha256=digest_bytes(MARKER).sha256,
-        existing=Existing.SKIP_SAME,
-    )
+def _ensure_marker(store: Store) -> None:
+    """Written alone, before anything else of a publish: whoever sees an object sees it too."""
+    if store.head(MARKER_KEY) is None:
+        with contextlib.suppress(PreconditionFailed):
+            store.put_bytes(MARKER_KEY, MARKER, if_none_match=True)
 
 
-def is_repository(store: Store) -> bool:
-    if store.head(MARKER_KEY) is not None:
-        return True
+def _has_dists(store: Store) -> bool:
     # Published before the marker existed: a signed dist is proof enough.
     return any(info.key.endswith("/InRelease") for info in store.list("dists/"))
 
@@ -40,18 +34,18 @@ def is_repository(store: Store) -> bool:
 def check_repository(store: Store, *, writing: bool) -> None:
     """Raise NotARepository unless the store is an r2repo repository (or empty, for a publish).
 
-    The first call also tells a missing bucket or bad credentials apart, with the store's error.
+    A publish marks the store first. The listing comes before the look for the marker: a
+    concurrent publisher whose objects the listing shows has already written it.
     """
-    if is_repository(store):
-        return
-    first = list(islice(store.list(), 1))
-    if not first:
-        if writing:
-            return
-        raise NotARepository(f"{store.url}: empty, not an r2repo repository")
-    raise NotARepository(
-        f"{store.url}: not an r2repo repository (it holds {first[0].key!r} and others but no "
-        f"{MARKER_KEY}); refusing to write into it"
-        if writing
-        else f"{store.url}: not an r2repo repository (no {MARKER_KEY}, no dists/*/InRelease)"
-    )
+    if store.head(MARKER_KEY) is None:
+        first = list(islice(store.list(), 1))
+        if first and store.head(MARKER_KEY) is None and not _has_dists(store):
+            raise NotARepository(
+                f"{store.url}: not an r2repo repository (it holds {first[0].key!r} and maybe "
+                f"more, but no {MARKER_KEY}); refusing to "
+                + ("write into it" if writing else "work on it")
+            )
+        if not first and not writing:
+            raise NotARepository(f"{store.url}: empty, not an r2repo repository")
+    if writing:
+        _ensure_marker(store)
