@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -14,40 +12,22 @@ from publisher.aptindex import PoolKey, entry_key, make_stanza, newest, pool_pat
 from publisher.aptrender import IndexFile, component_indexes, render_release
 from publisher.aptrepair import unfinished
 from publisher.aptstate import RECORD_FIELD, DistState, by_hash_path, dist_prefix, read_dist
+from publisher.clock import release_time
 from publisher.debpkg import DebPackage
-from publisher.errors import CommitConflict, ConflictError, R2repoError
+from publisher.errors import ConflictError, R2repoError
 from publisher.gcrecord import dist_references, load_record, next_record, record_key, render_record
 from publisher.hashing import digest_bytes
+from publisher.outcome import Outcome
+from publisher.placement import Placement
+from publisher.removal import Removal
+from publisher.repokeys import key_uploads
 from publisher.repository import check_repository
 from publisher.signing import Signer
-from publisher.stores import PreconditionFailed, Store
-from publisher.uploads import Existing, Phase, Reporter, Upload, commit, stored_sha256
+from publisher.stores import Store
+from publisher.transaction import with_retries
+from publisher.uploads import Existing, Phase, Reporter, Upload, commit
 
-# Losers of the compare-and-swap retry with capped exponential back-off and jitter: 8 publishers
-# racing on one dist all get through well within this bound.
-MAX_ATTEMPTS = 30
-MAX_BACKOFF_SECONDS = 2.0
 DEFAULT_ARCHITECTURES = ("amd64", "arm64")
-
-
-@dataclass(frozen=True)
-class Removal:
-    """`name`, `name=version`; optionally limited to one architecture."""
-
-    name: str
-    version: str | None = None
-    architecture: str | None = None
-
-    def matches(self, key: PoolKey) -> bool:
-        name, version, arch = key
-        return (
-            name == self.name
-            and self.version in (None, version)
-            and self.architecture in (None, arch)
-        )
-
-    def __str__(self) -> str:
-        return self.name + (f"={self.version}" if self.version else "")
 
 
 @dataclass
@@ -62,13 +42,7 @@ class AptChange:
     architectures: set[str] = field(default_factory=set)
 
 
-@dataclass
-class AptResult:
-    added: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    written: int = 0
-    bytes_put: int = 0
+AptResult = Outcome
 
 
 def describe(key: PoolKey) -> str:
@@ -88,34 +62,23 @@ def default_release_fields(dist: str) -> dict[str, str]:
 class _Planner:
     """One attempt: the state read at the start, the change applied to it, the objects to write."""
 
-    def __init__(self, store: Store, change: AptChange, uploaded_pool: dict[str, str]) -> None:
+    def __init__(self, store: Store, change: AptChange, placement: Placement) -> None:
         self.store = store
         self.change = change
         self.state: DistState = read_dist(store, change.dist)
         self.result = AptResult()
         self.uploads: list[Upload] = []
-        # Pool keys this run already put there, with their sha256: no need to re-hash on retry.
-        self.uploaded_pool = uploaded_pool
+        self.placement = placement
 
-    def _pool_sha256(self, key: str) -> str | None:
-        if key in self.uploaded_pool:
-            return self.uploaded_pool[key]
-        return stored_sha256(self.store, key)  # a HEAD on S3: the publisher records the hash
-
-    def _place(self, pkg: DebPackage) -> str | None:
-        """The pool path for a new package, or None when those bytes are already there."""
-        change = self.change
-        path = pool_path(change.component, pkg.control)
-        existing = self._pool_sha256(path)
-        if existing is None or existing == pkg.digests.sha256:
-            return path
-        if not change.replace:
-            raise ConflictError(
-                f"{pkg.path}: {path} already exists in the store with other bytes "
-                "(use --replace to publish the new bytes)"
-            )
-        # Never overwrite a pool file: clients holding the old index still fetch the old bytes.
-        return pool_path(change.component, pkg.control, unique=pkg.digests.sha256[:16])
+    def _place(self, pkg: DebPackage) -> str:
+        control, component = pkg.control, self.change.component
+        return self.placement.place(
+            pkg.path,
+            pkg.digests.sha256,
+            pool_path(component, control),
+            pool_path(component, control, unique=pkg.digests.sha256[:16]),
+            self.change.replace,
+        )
 
     def apply(self) -> dict[PoolKey, Deb822]:
         change = self.change
@@ -132,22 +95,20 @@ class _Planner:
                 )
             path = self._place(pkg)
             entries[pkg.key] = make_stanza(pkg, path)
-            if path not in self.uploaded_pool:
-                # Same bytes already there are not sent again, only refreshed: an object no
-                # index names may be close to its garbage collection.
-                self.uploads.append(
-                    Upload(
-                        path,
-                        Phase.PACKAGE,
-                        path=pkg.path,
-                        sha256=pkg.digests.sha256,
-                        existing=Existing.TOUCH_SAME,
-                    )
+            # Same bytes already there are not sent again, only refreshed: an object no index
+            # names may be close to its garbage collection.
+            self.uploads.append(
+                Upload(
+                    path,
+                    Phase.PACKAGE,
+                    path=pkg.path,
+                    sha256=pkg.digests.sha256,
+                    existing=Existing.TOUCH_SAME,
                 )
-            self.uploaded_pool[path] = pkg.digests.sha256
+            )
             self.result.added.append(describe(pkg.key))
         for removal in change.removals:
-            matched = [key for key in entries if removal.matches(key)]
+            matched = [key for key in entries if removal.matches(key[0], {key[1]}, key[2])]
             if not matched:
                 raise R2repoError(f"{removal}: not in {change.dist}/{change.component}")
             for key in matched:
@@ -288,24 +249,9 @@ class _Planner:
         self.uploads += uploads
 
 
-def key_uploads(store: Store, signer: Signer) -> list[Upload]:
-    """key.asc and key.gpg at the store's root, so clients can fetch the key from the repository."""
-    uploads = []
-    for key, data in (
-        ("key.asc", signer.public_keys(True)),
-        ("key.gpg", signer.public_keys(False)),
-    ):
-        sha256 = digest_bytes(data).sha256
-        uploads.append(
-            Upload(key, Phase.PACKAGE, data=data, sha256=sha256, existing=Existing.SKIP_SAME)
-        )
-    return uploads
-
-
-def release_time() -> float:
-    """SOURCE_DATE_EPOCH when set (reproducible builds), else the clock."""
-    fixed = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    return float(fixed) if fixed.isdigit() else time.time()
+def check_dist(store: Store, change: AptChange) -> None:
+    """Raise what publish_dist would raise for this change, writing nothing."""
+    _Planner(store, change, Placement(store)).apply()
 
 
 def publish_dist(
@@ -321,9 +267,10 @@ def publish_dist(
     `now` dates the Release (SOURCE_DATE_EPOCH aware); `clock` dates the gc record.
     """
     check_repository(store, writing=True)
-    uploaded_pool: dict[str, str] = {}
-    for attempt in range(MAX_ATTEMPTS):
-        planner = _Planner(store, change, uploaded_pool)
+    placement = Placement(store)
+
+    def attempt() -> AptResult:
+        planner = _Planner(store, change, placement)
         entries = planner.apply()
         fields = planner.release_fields()
         arches = planner.architectures(entries)
@@ -337,16 +284,9 @@ def publish_dist(
         )
         planner.index_uploads(indexes)
         planner.entry_uploads(release, signer)
-        try:
-            stats = commit(store, key_uploads(store, signer) + planner.uploads, progress)
-        except PreconditionFailed:
-            backoff = min(MAX_BACKOFF_SECONDS, 0.05 * 2**attempt)
-            time.sleep(random.uniform(0.5, 1.5) * backoff)
-            continue
-        planner.result.written = stats.written
-        planner.result.bytes_put = stats.bytes_put
+        root_keys = {"key.asc": True, "key.gpg": False}
+        uploads = key_uploads(store, signer, root_keys) + planner.uploads
+        planner.result.written = commit(store, uploads, progress).written
         return planner.result
-    raise CommitConflict(
-        f"{change.dist}: other publishers changed the dist {MAX_ATTEMPTS} times while this one "
-        "tried to commit; nothing of this publish is referenced, run it again"
-    )
+
+    return with_retries(attempt, f"dist {change.dist}")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from publisher.errors import R2repoError
 from publisher.keys import DEFAULT_KEY_DIR, resolve_signing_keys
-from publisher.publish import PublishOptions, publish_debs, read_packages
+from publisher.publish import PublishOptions, publish, read_inputs
 from publisher.signing import Signer
 from publisher.stores import open_store
 
@@ -50,10 +50,11 @@ def run_demo(
     store = open_store(str(store_dir))
     with tempfile.TemporaryDirectory(prefix="r2repo-demo-") as scratch:
         debs = [build_sample(Path(scratch), *sample) for sample in SAMPLES]
-        packages = read_packages(debs)
+        inputs = read_inputs(debs)
         with Signer(resolve_signing_keys([], say)) as signer:
-            result = publish_debs(store, packages, PublishOptions(dist=DIST), signer)
-    for line in result.added + result.unchanged:
+            result = publish(store, inputs, PublishOptions(dist=DIST), signer, Path(scratch))
+    assert result.apt is not None
+    for line in result.apt.added + result.apt.unchanged:
         say(f"published {line}")
     keyring = (DEFAULT_KEY_DIR / "key.gpg").resolve()
     url = f"http://{host}:{port}/"

@@ -7,6 +7,9 @@ from dataclasses import dataclass
 
 from publisher.aptstate import read_dist
 from publisher.stores import Store
+from publisher.yumstate import read_rpm_root
+
+REPOMD = "repodata/repomd.xml"
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,21 @@ def dist_names(store: Store) -> list[str]:
         if len(parts) == 3 and parts[2] == "InRelease":
             names.add(parts[1])
     return sorted(names)
+
+
+def rpm_roots(store: Store) -> list[str]:
+    suffix = "/" + REPOMD
+    return sorted(info.key[: -len(suffix)] for info in store.list() if info.key.endswith(suffix))
+
+
+def list_rpms(store: Store, root: str | None = None) -> Iterator[ListedPackage]:
+    """RPM packages: `root` stands where the dist is, `rpm` where the component is."""
+    for name in [root] if root else rpm_roots(store):
+        state = read_rpm_root(store, name)
+        for nevra in sorted(state.packages):
+            pkg_name, epoch, version, release, arch = nevra
+            evr = f"{version}-{release}" if epoch in ("", "0") else f"{epoch}:{version}-{release}"
+            yield ListedPackage(name, "rpm", pkg_name, evr, arch)
 
 
 def list_packages(store: Store, dist: str | None = None) -> Iterator[ListedPackage]:

@@ -6,12 +6,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from publisher.aptpublish import AptChange, AptResult, publish_dist
+from publisher.aptpublish import AptChange, AptResult, check_dist, publish_dist
 from publisher.debpkg import DebPackage, read_deb
 from publisher.errors import ConflictError, PackageError, R2repoError
+from publisher.repository import check_repository
+from publisher.rpmpkg import RpmPackage, describe_nevra, read_rpm
+from publisher.rpmsign import sign_rpm
 from publisher.signing import Signer
 from publisher.stores import Store
 from publisher.uploads import Reporter
+from publisher.yumpublish import (
+    DEFAULT_REPO_ID,
+    DEFAULT_ROOT,
+    RpmChange,
+    RpmResult,
+    check_rpm_root,
+    publish_rpm_root,
+)
 
 
 @dataclass
@@ -22,49 +33,107 @@ class PublishOptions:
     replace: bool = False
     release_fields: dict[str, str] = field(default_factory=dict)
     architectures: set[str] = field(default_factory=set)
+    rpm_root: str = DEFAULT_ROOT
+    repo_id: str = DEFAULT_REPO_ID
+    base_url: str | None = None
+    sign_packages: bool = False
 
 
-def read_packages(paths: Sequence[Path]) -> list[DebPackage]:
+@dataclass
+class Inputs:
+    debs: list[DebPackage] = field(default_factory=list)
+    rpms: list[RpmPackage] = field(default_factory=list)
+
+
+@dataclass
+class PublishResult:
+    apt: AptResult | None = None
+    rpm: RpmResult | None = None
+
+
+SeenInputs = dict[tuple[str, ...], tuple[Path, str]]
+
+
+def _check_duplicate(
+    seen: SeenInputs, key: tuple[str, ...], path: Path, sha256: str, what: str
+) -> bool:
+    """True when `key` was already given with the same bytes (skip it); raise on other bytes."""
+    other = seen.get(key)
+    if other is None:
+        seen[key] = (path, sha256)
+        return False
+    if other[1] == sha256:
+        return True
+    raise ConflictError(f"{path}: {what} is also given as {other[0]} with other bytes")
+
+
+def read_inputs(paths: Sequence[Path]) -> Inputs:
     """Every input read and checked before anything is written: one bad file fails them all."""
-    packages: list[DebPackage] = []
-    seen: dict[tuple[str, str, str], DebPackage] = {}
+    inputs = Inputs()
+    seen: SeenInputs = {}
     for path in paths:
         if path.suffix == ".deb":
-            pkg = read_deb(path)
+            deb = read_deb(path)
+            if not _check_duplicate(
+                seen, ("deb", *deb.key), path, deb.digests.sha256, " ".join(deb.key)
+            ):
+                inputs.debs.append(deb)
         elif path.suffix == ".rpm":
-            raise PackageError(f"{path}: RPM packages are not supported yet")
+            rpm = read_rpm(path)
+            if not _check_duplicate(
+                seen, ("rpm", *rpm.nevra), path, rpm.digests.sha256, describe_nevra(rpm.nevra)
+            ):
+                inputs.rpms.append(rpm)
         else:
             raise PackageError(f"{path}: not a .deb or .rpm file")
-        other = seen.get(pkg.key)
-        if other is not None:
-            if other.digests.sha256 == pkg.digests.sha256:
-                continue
-            raise ConflictError(
-                f"{path}: {' '.join(pkg.key)} is also given as {other.path} with other bytes"
-            )
-        seen[pkg.key] = pkg
-        packages.append(pkg)
-    return packages
+    return inputs
 
 
-def publish_debs(
+def sign_rpms(rpms: list[RpmPackage], signer: Signer, scratch: Path) -> list[RpmPackage]:
+    """Signed copies, read again: signing changes the bytes and so the checksums."""
+    return [read_rpm(sign_rpm(rpm.path, scratch, signer)) for rpm in rpms]
+
+
+def publish(
     store: Store,
-    packages: list[DebPackage],
+    inputs: Inputs,
     options: PublishOptions,
     signer: Signer,
+    scratch: Path,
     progress: Reporter | None = None,
-) -> AptResult:
-    if not options.dist:
+) -> PublishResult:
+    if inputs.debs and not options.dist:
         raise R2repoError(
             "--dist is required to publish .deb packages (for example --dist bookworm)"
         )
-    change = AptChange(
-        dist=options.dist,
+    rpms = sign_rpms(inputs.rpms, signer, scratch) if options.sign_packages else inputs.rpms
+    rpm_change = RpmChange(
+        root=options.rpm_root,
+        packages=rpms,
+        keep=options.keep,
+        replace=options.replace,
+        repo_id=options.repo_id,
+        base_url=options.base_url,
+        packages_signed=options.sign_packages,
+    )
+    apt_change = AptChange(
+        dist=options.dist or "",
         component=options.component,
-        packages=packages,
+        packages=inputs.debs,
         keep=options.keep,
         replace=options.replace,
         release_fields=options.release_fields,
         architectures=options.architectures,
     )
-    return publish_dist(store, change, signer, progress=progress)
+    # Both kinds are checked before either is committed: a conflict in one writes nothing at all.
+    if inputs.rpms:
+        check_rpm_root(store, rpm_change)
+    if inputs.debs:
+        check_dist(store, apt_change)
+    check_repository(store, writing=True)
+    result = PublishResult()
+    if inputs.rpms:
+        result.rpm = publish_rpm_root(store, rpm_change, signer, progress=progress)
+    if inputs.debs:
+        result.apt = publish_dist(store, apt_change, signer, progress=progress)
+    return result

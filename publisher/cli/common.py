@@ -32,6 +32,18 @@ def check_name(kind: str, value: str | None) -> str | None:
     return value
 
 
+def check_rpm_path(value: str) -> str:
+    """A store prefix such as `rpm` or `rpm/el9`: names joined by single slashes."""
+    for part in value.split("/"):
+        if not NAME_RE.match(part):
+            raise R2repoError(
+                f"rpm path {value!r}: use names of letters, digits, . _ + - joined by /"
+            )
+    if value.split("/")[0] in ("dists", "pool", "_r2repo"):
+        raise R2repoError(f"rpm path {value!r}: clashes with the APT layout or the private prefix")
+    return value
+
+
 def store_option(command: Callable[..., Any]) -> Callable[..., Any]:
     """--store, --endpoint-url, --r2-account-id: the command receives `store: StoreLocation`."""
 

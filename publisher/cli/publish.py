@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import click
 
-from publisher.cli.common import check_name, open_signer, report, say, signing_option, store_option
+from publisher.cli.common import (
+    check_name,
+    check_rpm_path,
+    open_signer,
+    report,
+    say,
+    signing_option,
+    store_option,
+)
 from publisher.progress import reporter_for
-from publisher.publish import PublishOptions, publish_debs, read_packages
+from publisher.publish import PublishOptions, publish, read_inputs
 from publisher.stores import open_store
 from publisher.stores.open import StoreLocation
+from publisher.yumpublish import DEFAULT_REPO_ID, DEFAULT_ROOT
 
 
 @click.command("publish")
@@ -39,6 +49,25 @@ from publisher.stores.open import StoreLocation
     multiple=True,
     help="Also list this architecture (repeatable).",
 )
+@click.option(
+    "--rpm-path",
+    default=DEFAULT_ROOT,
+    show_default=True,
+    help="Where the RPM repository lives in the store (e.g. rpm/el9).",
+)
+@click.option(
+    "--repo-name", default=DEFAULT_REPO_ID, show_default=True, help="Repo id of the .repo file."
+)
+@click.option(
+    "--base-url",
+    envvar="R2REPO_BASE_URL",
+    help="URL clients reach the store's root at, for the .repo file; env R2REPO_BASE_URL.",
+)
+@click.option(
+    "--sign-packages",
+    is_flag=True,
+    help="Sign each .rpm with rpmsign (first signing key); the .repo then sets gpgcheck=1.",
+)
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 def command(
     store: StoreLocation,
@@ -53,9 +82,13 @@ def command(
     codename: str | None,
     description: str | None,
     architectures: tuple[str, ...],
+    rpm_path: str,
+    repo_name: str,
+    base_url: str | None,
+    sign_packages: bool,
     files: tuple[Path, ...],
 ) -> None:
-    """Add .deb packages to a signed repository."""
+    """Add .deb and .rpm packages to signed APT and RPM repositories."""
     for kind, value in (
         ("dist", dist),
         ("component", component),
@@ -65,7 +98,9 @@ def command(
         check_name(kind, value)
     for arch in architectures:
         check_name("architecture", arch)
-    packages = read_packages(files)
+    check_rpm_path(rpm_path)
+    check_name("repo name", repo_name)
+    inputs = read_inputs(files)
     fields = {
         name: value
         for name, value in (
@@ -77,13 +112,28 @@ def command(
         )
         if value
     }
-    options = PublishOptions(dist, component, keep, replace, fields, set(architectures))
+    options = PublishOptions(
+        dist=dist,
+        component=component,
+        keep=keep,
+        replace=replace,
+        release_fields=fields,
+        architectures=set(architectures),
+        rpm_root=rpm_path,
+        repo_id=repo_name,
+        base_url=base_url,
+        sign_packages=sign_packages,
+    )
     target = open_store(store)
-    with open_signer(signing_keys) as signer:
-        result = publish_debs(target, packages, options, signer, progress=reporter_for(say))
-    where = dist or ""
-    report("added", where, result.added)
-    report("removed", where, result.removed)
-    report("unchanged", where, result.unchanged)
-    if not (result.added or result.removed):
-        say(f"{where}: nothing changed")
+    with open_signer(signing_keys) as signer, tempfile.TemporaryDirectory() as scratch:
+        result = publish(target, inputs, options, signer, Path(scratch), reporter_for(say))
+    for where, outcome in ((rpm_path, result.rpm), (dist or "", result.apt)):
+        if outcome is None:
+            continue
+        report("added", where, outcome.added)
+        report("removed", where, outcome.removed)
+        report("unchanged", where, outcome.unchanged)
+        for notice in outcome.notices:
+            say(f"notice: {notice}")
+        if not (outcome.added or outcome.removed):
+            say(f"{where}: nothing changed")

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import click
 
-from publisher.aptpublish import AptChange, Removal, publish_dist
+from publisher.aptpublish import AptChange, check_dist, publish_dist
 from publisher.cli.common import (
     check_name,
+    check_rpm_path,
     open_signer,
     report,
     say,
@@ -16,34 +17,54 @@ from publisher.cli.common import (
     store_option,
 )
 from publisher.progress import reporter_for
+from publisher.removal import Removal
 from publisher.stores import open_store
 from publisher.stores.open import StoreLocation
+from publisher.yumpublish import RpmChange, check_rpm_root, publish_rpm_root
 
 
 @click.command("remove")
 @store_option
-@click.option("--dist", required=True)
+@click.option("--dist", help="Remove from this APT dist.")
+@click.option("--rpm-path", help="Remove from this RPM repository (e.g. rpm).")
 @click.option("--component", default="main", show_default=True)
 @click.option("--architecture", help="Only remove this architecture's builds.")
 @signing_option
 @click.argument("packages", nargs=-1, required=True)
 def command(
     store: StoreLocation,
-    dist: str,
+    dist: str | None,
+    rpm_path: str | None,
     component: str,
     architecture: str | None,
     signing_keys: tuple[Path, ...],
     packages: tuple[str, ...],
 ) -> None:
-    """Remove PACKAGE or PACKAGE=VERSION from a dist's indexes (files go at the next gc)."""
+    """Remove PACKAGE or PACKAGE=VERSION from indexes (files go at the next gc).
+
+    VERSION is the Debian version, or for RPMs VERSION, VERSION-RELEASE or EPOCH:VERSION-RELEASE.
+    """
+    if (dist is None) == (rpm_path is None):
+        raise click.UsageError("give exactly one of --dist and --rpm-path")
     check_name("dist", dist)
     check_name("component", component)
-    removals = []
-    for spec in packages:
-        name, _, version = spec.partition("=")
-        removals.append(Removal(name, version or None, architecture))
+    removals = [Removal.parse(spec, architecture) for spec in packages]
     target = open_store(store)
     with open_signer(signing_keys) as signer:
-        change = AptChange(dist=dist, component=component, removals=removals)
-        result = publish_dist(target, change, signer, progress=reporter_for(say))
-    report("removed", dist, result.removed)
+        if rpm_path is not None:
+            rpm_change = RpmChange(root=check_rpm_path(rpm_path), removals=removals)
+            check_rpm_root(target, rpm_change)
+            report(
+                "removed",
+                rpm_path,
+                publish_rpm_root(target, rpm_change, signer, progress=reporter_for(say)).removed,
+            )
+        else:
+            assert dist is not None
+            change = AptChange(dist=dist, component=component, removals=removals)
+            check_dist(target, change)
+            report(
+                "removed",
+                dist,
+                publish_dist(target, change, signer, progress=reporter_for(say)).removed,
+            )

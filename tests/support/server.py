@@ -98,9 +98,9 @@ def _pythonpath() -> str:
 
 
 @contextlib.contextmanager
-def serving(store: Path | str) -> Iterator[str]:
-    """`r2repo serve --store STORE` on a free port; yields its base URL."""
-    port = free_port()
+def serving(store: Path | str, port: int | None = None) -> Iterator[str]:
+    """`r2repo serve --store STORE` on `port` (default: a free one); yields its base URL."""
+    port = port or free_port()
     argv = [sys.executable, "-m", "publisher", "serve", "--store", str(store), "--port", str(port)]
     proc = start_server(argv, port)
     try:

@@ -1,0 +1,162 @@
+"""Read an .rpm into a typed record: createrepo_c's package metadata and the file's checksums."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import re
+import struct
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import createrepo_c as cr
+
+from publisher.errors import PackageError
+from publisher.hashing import Digests, digest_file
+
+LEAD_SIZE = 96
+LEAD_MAGIC = b"\xed\xab\xee\xdb"
+HEADER_MAGIC = b"\x8e\xad\xe8\x01"
+SIGTAG_SIZE = 1000  # header + payload size (int32)
+SIGTAG_LONGSIZE = 270  # the same, int64, for packages over 4 GiB
+SIGTAG_SHA256 = 273  # hex SHA-256 of the main header
+NAME_RE = re.compile(r"^[A-Za-z0-9_+][A-Za-z0-9._+-]*$")
+EVR_PART_RE = re.compile(r"^[A-Za-z0-9._+~^]+$")
+NEVRA = tuple[str, str, str, str, str]
+
+
+@dataclass(frozen=True)
+class RpmPackage:
+    path: Path
+    package: cr.Package
+    digests: Digests
+
+    @property
+    def nevra(self) -> NEVRA:
+        pkg = self.package
+        return (pkg.name, pkg.epoch or "0", pkg.version, pkg.release, pkg.arch)
+
+    @property
+    def filename(self) -> str:
+        pkg = self.package
+        return f"{pkg.name}-{pkg.version}-{pkg.release}.{pkg.arch}.rpm"
+
+
+def describe_nevra(nevra: NEVRA) -> str:
+    name, epoch, version, release, arch = nevra
+    evr = f"{epoch}:{version}-{release}" if epoch not in ("", "0") else f"{version}-{release}"
+    return f"{name} {evr} {arch}"
+
+
+def _signature_header(data: bytes) -> tuple[dict[int, tuple[int, int, int]], bytes, int]:
+    """The signature header's index (tag -> type, offset, count), its data and its end offset."""
+    start = LEAD_SIZE
+    if len(data) < start + 16 or data[start : start + 4] != HEADER_MAGIC:
+        raise PackageError("no signature header after the lead")
+    entries, store_size = struct.unpack(">II", data[start + 8 : start + 16])
+    index_end = start + 16 + 16 * entries
+    store_end = index_end + store_size
+    if store_end > len(data):
+        raise PackageError("truncated signature header")
+    index = {}
+    for number in range(entries):
+        tag, kind, offset, count = struct.unpack(
+            ">IIII", data[start + 16 + 16 * number : start + 32 + 16 * number]
+        )
+        index[tag] = (kind, offset, count)
+    padded_end = store_end + (-store_end % 8)
+    return index, data[index_end:store_end], padded_end
+
+
+@dataclass(frozen=True)
+class _Signature:
+    index: dict[int, tuple[int, int, int]]
+    store: bytes
+    header_start: int  # where the main header begins
+
+
+def check_envelope(path: Path) -> _Signature:
+    """Lead, signature header and total size, before librpm reads the file (it prints to stderr)."""
+    with open(path, "rb") as handle:
+        head = handle.read(64 * 1024)
+        file_size = handle.seek(0, 2)
+    if head[:4] != LEAD_MAGIC:
+        raise PackageError("not an RPM (no lead magic)")
+    index, store, header_start = _signature_header(head)
+    expected = None
+    if SIGTAG_LONGSIZE in index:
+        expected = struct.unpack(">Q", store[index[SIGTAG_LONGSIZE][1] :][:8])[0]
+    elif SIGTAG_SIZE in index:
+        expected = struct.unpack(">I", store[index[SIGTAG_SIZE][1] :][:4])[0]
+    if expected is not None and file_size - header_start != expected:
+        raise PackageError(
+            f"truncated or padded: header and payload are {file_size - header_start} bytes, "
+            f"the signature header says {expected}"
+        )
+    return _Signature(index, store, header_start)
+
+
+def check_header_digest(path: Path, signature: _Signature, header_end: int) -> None:
+    if SIGTAG_SHA256 not in signature.index or header_end <= signature.header_start:
+        return
+    offset = signature.index[SIGTAG_SHA256][1]
+    store = signature.store
+    recorded = store[offset : store.index(b"\0", offset)].decode("ascii", "replace")
+    with open(path, "rb") as handle:
+        handle.seek(signature.header_start)
+        header = handle.read(header_end - signature.header_start)
+    if hashlib.sha256(header).hexdigest() != recorded:
+        raise PackageError("corrupted header (SHA-256 digest mismatch)")
+
+
+@contextlib.contextmanager
+def quiet_stderr() -> Iterator[None]:
+    """librpm and GLib write warnings straight to fd 2; the user gets our one-line error instead."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "wb") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def read_rpm(path: Path) -> RpmPackage:
+    """Parse and check one .rpm; PackageError names the file and the reason."""
+    if not path.is_file():
+        raise PackageError(f"{path}: no such file")
+    if path.name.endswith(".src.rpm"):
+        raise PackageError(
+            f"{path}: source RPMs are not published (r2repo serves binary repositories)"
+        )
+    try:
+        signature = check_envelope(path)
+        try:
+            with quiet_stderr():
+                package = cr.package_from_rpm(str(path), cr.SHA256, path.name, None, 10, 0)
+        except Exception as exc:  # createrepo_c raises CreaterepoCError or OSError
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise PackageError(reason) from exc
+        check_header_digest(path, signature, package.rpm_header_end)
+    except PackageError as exc:
+        raise PackageError(f"{path}: not a valid .rpm ({exc})") from exc
+    if package.arch == "src" or not package.rpm_sourcerpm:
+        raise PackageError(
+            f"{path}: source RPMs are not published (r2repo serves binary repositories)"
+        )
+    if not NAME_RE.match(package.name or ""):
+        raise PackageError(f"{path}: invalid package name {package.name!r}")
+    for label, value in (("version", package.version), ("release", package.release)):
+        if not value or not EVR_PART_RE.match(value):
+            raise PackageError(f"{path}: invalid {label} {value!r}")
+    if package.epoch and not package.epoch.isdigit():
+        raise PackageError(f"{path}: invalid epoch {package.epoch!r}")
+    digests = digest_file(path)
+    if digests.sha256 != package.pkgId:
+        raise PackageError(f"{path}: changed while it was read")
+    return RpmPackage(path=path, package=package, digests=digests)

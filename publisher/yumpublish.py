@@ -1,0 +1,223 @@
+"""Publish to one RPM repository root: apply the change to its state, render, sign, commit."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import createrepo_c as cr
+
+from publisher.clock import release_time
+from publisher.errors import ConflictError, R2repoError
+from publisher.hashing import digest_bytes
+from publisher.outcome import Outcome
+from publisher.placement import Placement
+from publisher.removal import Removal
+from publisher.repofile import DEFAULT_BASE_URL, RepoFile
+from publisher.repokeys import key_uploads
+from publisher.rpmpkg import NEVRA, RpmPackage, describe_nevra
+from publisher.rpmversion import evr_key
+from publisher.signing import Signer
+from publisher.stores import Store
+from publisher.transaction import with_retries
+from publisher.uploads import Existing, Phase, Reporter, Upload, commit
+from publisher.yumrender import render_repodata
+from publisher.yumstate import RpmRootState, read_rpm_root, repomd_key
+
+DEFAULT_ROOT = "rpm"
+DEFAULT_REPO_ID = "r2repo"
+
+
+@dataclass
+class RpmChange:
+    root: str = DEFAULT_ROOT
+    packages: list[RpmPackage] = field(default_factory=list)
+    removals: list[Removal] = field(default_factory=list)
+    keep: int | None = None
+    replace: bool = False
+    repo_id: str = DEFAULT_REPO_ID
+    base_url: str | None = None
+    packages_signed: bool = False
+
+
+RpmResult = Outcome
+
+
+def package_dir(root: str, name: str) -> str:
+    return f"{root}/Packages/{name[0].lower()}"
+
+
+def spellings(package: cr.Package) -> set[str]:
+    """What `remove NAME=VERSION` may say: 1.0, 1.0-1 or 2:1.0-1."""
+    version, release = package.version, package.release
+    spelled = {version, f"{version}-{release}"}
+    if package.epoch not in (None, "", "0"):
+        spelled.add(f"{package.epoch}:{version}-{release}")
+    return spelled
+
+
+def newest(entries: dict[NEVRA, cr.Package], keep: int) -> set[NEVRA]:
+    groups: dict[tuple[str, str], list[NEVRA]] = defaultdict(list)
+    for nevra in entries:
+        groups[(nevra[0], nevra[4])].append(nevra)
+    kept: set[NEVRA] = set()
+    for group in groups.values():
+        group.sort(key=lambda n: evr_key((n[1], n[2], n[3])), reverse=True)
+        kept.update(group[:keep])
+    return kept
+
+
+class _Planner:
+    def __init__(self, store: Store, change: RpmChange, placement: Placement) -> None:
+        self.store = store
+        self.change = change
+        self.placement = placement
+        self.state: RpmRootState = read_rpm_root(store, change.root)
+        self.result = RpmResult()
+        self.uploads: list[Upload] = []
+
+    def _place(self, pkg: RpmPackage) -> str:
+        directory = package_dir(self.change.root, pkg.package.name)
+        sha256 = pkg.digests.sha256
+        return self.placement.place(
+            pkg.path,
+            sha256,
+            f"{directory}/{pkg.filename}",
+            f"{directory}/{sha256[:16]}/{pkg.filename}",
+            self.change.replace,
+        )
+
+    def apply(self) -> dict[NEVRA, cr.Package]:
+        change = self.change
+        entries = dict(self.state.packages)
+        for pkg in change.packages:
+            old = entries.get(pkg.nevra)
+            if old is not None and old.pkgId == pkg.digests.sha256:
+                self.result.unchanged.append(describe_nevra(pkg.nevra))
+                continue
+            if old is not None and not change.replace:
+                raise ConflictError(
+                    f"{pkg.path}: {describe_nevra(pkg.nevra)} is already in {change.root} "
+                    "with other bytes (use --replace to replace it)"
+                )
+            key = self._place(pkg)
+            package = pkg.package.copy()
+            package.location_href = key.removeprefix(f"{change.root}/")
+            entries[pkg.nevra] = package
+            self.uploads.append(
+                Upload(
+                    key,
+                    Phase.PACKAGE,
+                    path=pkg.path,
+                    sha256=pkg.digests.sha256,
+                    existing=Existing.TOUCH_SAME,
+                )
+            )
+            self.result.added.append(describe_nevra(pkg.nevra))
+        for removal in change.removals:
+            matched = [n for n, p in entries.items() if removal.matches(n[0], spellings(p), n[4])]
+            if not matched:
+                raise R2repoError(f"{removal}: not in {change.root}")
+            for nevra in matched:
+                del entries[nevra]
+                self.result.removed.append(describe_nevra(nevra))
+        if change.keep is not None:
+            for nevra in sorted(set(entries) - newest(entries, change.keep)):
+                del entries[nevra]
+                self.result.removed.append(describe_nevra(nevra))
+        return entries
+
+    def repo_file(self) -> RepoFile:
+        change = self.change
+        previous_bytes = self.store.get_bytes(f"{change.root}/{change.repo_id}.repo")
+        previous = (
+            RepoFile.parse(previous_bytes, change.repo_id, change.root) if previous_bytes else None
+        )
+        base_url = change.base_url or (previous.base_url if previous else None)
+        if base_url is None:
+            base_url = DEFAULT_BASE_URL
+            self.result.notices.append(
+                f"{change.root}/{change.repo_id}.repo points at {DEFAULT_BASE_URL}: "
+                "pass --base-url with the URL clients use"
+            )
+        gpgcheck = change.packages_signed or bool(previous and previous.gpgcheck)
+        return RepoFile(change.repo_id, base_url.rstrip("/"), change.root, gpgcheck)
+
+    def changed(self, repo_file: RepoFile) -> bool:
+        stored = self.store.get_bytes(repo_file.key)
+        return (
+            not self.state.exists
+            or bool(self.result.added or self.result.removed)
+            or stored != repo_file.render()
+        )
+
+    def metadata_uploads(
+        self, entries: dict[NEVRA, cr.Package], revision: int, signer: Signer, repo_file: RepoFile
+    ) -> None:
+        root = self.change.root
+        repodata = render_repodata(entries.values(), revision)
+        for name, data in repodata.files.items():
+            self.uploads.append(
+                Upload(
+                    f"{root}/{name}",
+                    Phase.HASHED,
+                    data=data,
+                    sha256=digest_bytes(data).sha256,
+                    existing=Existing.TOUCH_SAME,
+                )
+            )
+        etag = self.state.repomd_etag
+        self.uploads += [
+            Upload(repo_file.key, Phase.PACKAGE, data=repo_file.render()),
+            Upload(
+                repomd_key(root),
+                Phase.ENTRY,
+                data=repodata.repomd,
+                if_match=etag,
+                if_none_match=etag is None,
+            ),
+        ]
+        # The signature follows repomd.xml conditionally: a slow winner never overwrites the
+        # signature of the commit after it (see uploads._Committer._follow).
+        signature_key = f"{root}/repodata/repomd.xml.asc"
+        info = self.store.head(signature_key)
+        self.uploads.append(
+            Upload(
+                signature_key,
+                Phase.ENTRY,
+                data=signer.detach_sign(repodata.repomd),
+                if_match=None if info is None else info.etag,
+                if_none_match=info is None,
+            )
+        )
+
+
+def check_rpm_root(store: Store, change: RpmChange) -> None:
+    """Raise what publish_rpm_root would raise for this change, writing nothing."""
+    _Planner(store, change, Placement(store)).apply()
+
+
+def publish_rpm_root(
+    store: Store,
+    change: RpmChange,
+    signer: Signer,
+    now: Callable[[], float] = release_time,
+    progress: Reporter | None = None,
+) -> RpmResult:
+    """Apply `change` to the RPM root with compare-and-swap on repomd.xml."""
+    placement = Placement(store)
+
+    def attempt() -> RpmResult:
+        planner = _Planner(store, change, placement)
+        entries = planner.apply()
+        repo_file = planner.repo_file()
+        if not planner.changed(repo_file):
+            return planner.result
+        planner.metadata_uploads(entries, int(now()), signer, repo_file)
+        keys = {f"{change.root}/repodata/repomd.xml.key": True, "key.asc": True, "key.gpg": False}
+        uploads = key_uploads(store, signer, keys) + planner.uploads
+        planner.result.written = commit(store, uploads, progress).written
+        return planner.result
+
+    return with_retries(attempt, f"RPM repository {change.root}")

@@ -1,0 +1,56 @@
+"""Write repodata/ (primary, filelists, other and repomd.xml) with the createrepo_c bindings."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import createrepo_c as cr
+
+from publisher.rpmversion import evr_key
+
+WRITERS = (
+    ("primary", cr.PrimaryXmlFile),
+    ("filelists", cr.FilelistsXmlFile),
+    ("other", cr.OtherXmlFile),
+)
+
+
+@dataclass(frozen=True)
+class Repodata:
+    files: dict[str, bytes]  # "repodata/<sha256>-primary.xml.gz" -> bytes
+    repomd: bytes
+
+
+def sort_packages(packages: Iterable[cr.Package]) -> list[cr.Package]:
+    """A stable order for reproducible metadata: name, then EVR (RPM order), then arch."""
+    return sorted(
+        packages,
+        key=lambda p: (p.name, evr_key((p.epoch or "0", p.version, p.release)), p.arch),
+    )
+
+
+def render_repodata(packages: Iterable[cr.Package], revision: int) -> Repodata:
+    """Metadata for `packages` with content-addressed file names; revision and timestamps fixed."""
+    ordered = sort_packages(packages)
+    with tempfile.TemporaryDirectory(prefix="r2repo-repodata-") as scratch:
+        directory = Path(scratch) / "repodata"
+        directory.mkdir()
+        repomd = cr.Repomd()
+        repomd.set_revision(str(revision))
+        for kind, writer_class in WRITERS:
+            path = directory / f"{kind}.xml.gz"
+            writer = writer_class(str(path), compressiontype=cr.GZ_COMPRESSION)
+            writer.set_num_of_pkgs(len(ordered))
+            for package in ordered:
+                writer.add_pkg(package)
+            writer.close()
+            record = cr.RepomdRecord(kind, str(path))
+            record.fill(cr.SHA256)
+            record.set_timestamp(revision)
+            record.rename_file()
+            repomd.set_record(record)
+        files = {f"repodata/{path.name}": path.read_bytes() for path in sorted(directory.iterdir())}
+        return Repodata(files=files, repomd=repomd.xml_dump().encode("utf-8"))
