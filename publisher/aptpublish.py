@@ -25,7 +25,7 @@ from publisher.repository import check_repository
 from publisher.signing import Signer
 from publisher.stores import Store
 from publisher.transaction import with_retries
-from publisher.uploads import Existing, Phase, Reporter, Upload, commit
+from publisher.uploads import Existing, Phase, Reporter, Upload, commit, package_upload
 
 DEFAULT_ARCHITECTURES = ("amd64", "arm64")
 
@@ -95,17 +95,7 @@ class _Planner:
                 )
             path = self._place(pkg)
             entries[pkg.key] = make_stanza(pkg, path)
-            # Same bytes already there are not sent again, only refreshed: an object no index
-            # names may be close to its garbage collection.
-            self.uploads.append(
-                Upload(
-                    path,
-                    Phase.PACKAGE,
-                    path=pkg.path,
-                    sha256=pkg.digests.sha256,
-                    existing=Existing.TOUCH_SAME,
-                )
-            )
+            self.uploads.append(package_upload(path, pkg.path, pkg.digests.sha256))
             self.result.added.append(describe(pkg.key))
         for removal in change.removals:
             matched = [key for key in entries if removal.matches(key[0], {key[1]}, key[2])]

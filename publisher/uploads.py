@@ -69,6 +69,11 @@ class Upload:
         return self.path.stat().st_size if self.path is not None else 0
 
 
+def package_upload(key: str, source: Path, sha256: str) -> Upload:
+    """A package file: same bytes already there are refreshed, not sent again (see gc)."""
+    return Upload(key, Phase.PACKAGE, path=source, sha256=sha256, existing=Existing.TOUCH_SAME)
+
+
 class Action(Enum):
     PUT = "put"
     TOUCH = "touch"

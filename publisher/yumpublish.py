@@ -21,7 +21,7 @@ from publisher.rpmversion import evr_key
 from publisher.signing import Signer
 from publisher.stores import Store
 from publisher.transaction import with_retries
-from publisher.uploads import Existing, Phase, Reporter, Upload, commit
+from publisher.uploads import Existing, Phase, Reporter, Upload, commit, package_upload
 from publisher.yumrender import render_repodata
 from publisher.yumstate import RpmRootState, read_rpm_root, repomd_key
 
@@ -105,15 +105,7 @@ class _Planner:
             package = pkg.package.copy()
             package.location_href = key.removeprefix(f"{change.root}/")
             entries[pkg.nevra] = package
-            self.uploads.append(
-                Upload(
-                    key,
-                    Phase.PACKAGE,
-                    path=pkg.path,
-                    sha256=pkg.digests.sha256,
-                    existing=Existing.TOUCH_SAME,
-                )
-            )
+            self.uploads.append(package_upload(key, pkg.path, pkg.digests.sha256))
             self.result.added.append(describe_nevra(pkg.nevra))
         for removal in change.removals:
             matched = [n for n, p in entries.items() if removal.matches(n[0], spellings(p), n[4])]
