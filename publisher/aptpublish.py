@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -9,18 +10,22 @@ from debian.deb822 import Deb822
 
 from publisher.aptindex import PoolKey, entry_key, make_stanza, newest, pool_path
 from publisher.aptrender import IndexFile, component_indexes, render_release
-from publisher.aptstate import DistState, by_hash_path, dist_prefix, read_dist
+from publisher.aptrepair import unfinished
+from publisher.aptstate import RECORD_FIELD, DistState, by_hash_path, dist_prefix, read_dist
 from publisher.clock import release_time
 from publisher.debpkg import DebPackage
 from publisher.errors import ConflictError, R2repoError
+from publisher.gcrecord import dist_references, load_record, next_record, record_key, render_record
+from publisher.hashing import digest_bytes
 from publisher.outcome import Outcome
 from publisher.placement import Placement
 from publisher.removal import Removal
 from publisher.repokeys import key_uploads
+from publisher.repository import check_repository
 from publisher.signing import Signer
 from publisher.stores import Store
 from publisher.transaction import with_retries
-from publisher.uploads import Phase, Upload, commit
+from publisher.uploads import Existing, Phase, Reporter, Upload, commit, package_upload
 
 DEFAULT_ARCHITECTURES = ("amd64", "arm64")
 
@@ -90,7 +95,7 @@ class _Planner:
                 )
             path = self._place(pkg)
             entries[pkg.key] = make_stanza(pkg, path)
-            self.uploads.append(Upload(path, Phase.PACKAGE, path=pkg.path, skip_if_present=True))
+            self.uploads.append(package_upload(path, pkg.path, pkg.digests.sha256))
             self.result.added.append(describe(pkg.key))
         for removal in change.removals:
             matched = [key for key in entries if removal.matches(key[0], {key[1]}, key[2])]
@@ -125,6 +130,8 @@ class _Planner:
             or self.change.component not in state.components
             or fields != {**default_release_fields(self.change.dist), **state.release_fields}
             or arches != state.architectures
+            # A publisher killed mid-commit left plain indexes or Release behind: finish it.
+            or bool(unfinished(self.store, state))
         )
 
     def render(
@@ -141,29 +148,95 @@ class _Planner:
 
     def index_uploads(self, indexes: list[IndexFile]) -> None:
         prefix = dist_prefix(self.change.dist)
+        current = self.state.index_sha256
         for index in indexes:
-            for hash_name, digest in index.digests.by_release_name().items():
-                key = prefix + by_hash_path(index.path, hash_name, digest)
-                self.uploads.append(
-                    Upload(key, Phase.HASHED, data=index.data, skip_if_present=True)
+            sha256 = index.digests.sha256
+            # An index the current Release lists is in by-hash/ and cannot be collected before
+            # this commit ends: nothing to do. Any other may be an old copy close to collection.
+            if current.get(index.path) != sha256:
+                for hash_name, digest in index.digests.by_release_name().items():
+                    key = prefix + by_hash_path(index.path, hash_name, digest)
+                    self.uploads.append(
+                        Upload(
+                            key,
+                            Phase.HASHED,
+                            data=index.data,
+                            sha256=sha256,
+                            existing=Existing.TOUCH_SAME,
+                        )
+                    )
+            self.uploads.append(
+                Upload(
+                    prefix + index.path,
+                    Phase.INDEX,
+                    data=index.data,
+                    sha256=sha256,
+                    existing=Existing.SKIP_SAME,
                 )
-            if self.state.index_sha256.get(index.path) != index.digests.sha256:
-                self.uploads.append(Upload(prefix + index.path, Phase.INDEX, data=index.data))
+            )
+
+    def record_upload(
+        self, entries: dict[PoolKey, Deb822], indexes: list[IndexFile], now: float
+    ) -> str:
+        """The gc record of the new state (see gcrecord); returns its sha256 for Release."""
+        state, dist = self.state, self.change.dist
+        old_files = [s["Filename"] for c in state.components.values() for s in c.values()]
+        old_refs = dist_references(
+            dist,
+            {path: entry.digests for path, entry in state.index_files.items()},
+            old_files,
+            state.record_sha256,
+        )
+        components = dict(state.components)
+        components[self.change.component] = entries
+        new_files = [s["Filename"] for c in components.values() for s in c.values()]
+        new_refs = dist_references(
+            dist, {i.path: i.digests.by_release_name() for i in indexes}, new_files, None
+        )
+        old = load_record(self.store, dist, state.record_sha256)
+        data = render_record(next_record(old, old_refs, new_refs, now))
+        sha256 = digest_bytes(data).sha256
+        self.uploads.append(
+            Upload(
+                record_key(dist, sha256),
+                Phase.HASHED,
+                data=data,
+                sha256=sha256,
+                existing=Existing.TOUCH_SAME,
+            )
+        )
+        return sha256
 
     def entry_uploads(self, release: bytes, signer: Signer) -> None:
+        """InRelease first, with compare-and-swap; then Release.gpg, then Release.
+
+        Release.gpg before Release: a Release equal to InRelease's text then means both were
+        written, which is how the next publish tells a finished commit from an interrupted one.
+        Both follow the anchor conditionally (see uploads._Committer._follow).
+        """
         prefix = dist_prefix(self.change.dist)
         etag = self.state.inrelease_etag
-        self.uploads += [
+        uploads = [
             Upload(
                 prefix + "InRelease",
                 Phase.ENTRY,
                 data=signer.clearsign(release),
                 if_match=etag,
                 if_none_match=etag is None,
-            ),
-            Upload(prefix + "Release", Phase.ENTRY, data=release),
-            Upload(prefix + "Release.gpg", Phase.ENTRY, data=signer.detach_sign(release)),
+            )
         ]
+        for name, data in (("Release.gpg", signer.detach_sign(release)), ("Release", release)):
+            info = self.store.head(prefix + name)
+            uploads.append(
+                Upload(
+                    prefix + name,
+                    Phase.ENTRY,
+                    data=data,
+                    if_match=None if info is None else info.etag,
+                    if_none_match=info is None,
+                )
+            )
+        self.uploads += uploads
 
 
 def check_dist(store: Store, change: AptChange) -> None:
@@ -176,9 +249,14 @@ def publish_dist(
     change: AptChange,
     signer: Signer,
     now: Callable[[], float] = release_time,
-    progress: Callable[[Upload], None] = lambda upload: None,
+    progress: Reporter | None = None,
+    clock: Callable[[], float] = time.time,
 ) -> AptResult:
-    """Apply `change` to the dist with compare-and-swap on InRelease; retry when another wins."""
+    """Apply `change` to the dist with compare-and-swap on InRelease; retry when another wins.
+
+    `now` dates the Release (SOURCE_DATE_EPOCH aware); `clock` dates the gc record.
+    """
+    check_repository(store, writing=True)
     placement = Placement(store)
 
     def attempt() -> AptResult:
@@ -190,12 +268,15 @@ def publish_dist(
             return planner.result
         indexes = planner.render(entries, fields, arches)
         components = set(planner.state.components) | {change.component}
-        release = render_release(fields, arches, components, indexes, now())
+        record_sha256 = planner.record_upload(entries, indexes, clock())
+        release = render_release(
+            fields, arches, components, indexes, now(), {RECORD_FIELD: record_sha256}
+        )
         planner.index_uploads(indexes)
         planner.entry_uploads(release, signer)
         root_keys = {"key.asc": True, "key.gpg": False}
         uploads = key_uploads(store, signer, root_keys) + planner.uploads
-        planner.result.written = commit(store, uploads, progress)
+        planner.result.written = commit(store, uploads, progress).written
         return planner.result
 
     return with_retries(attempt, f"dist {change.dist}")

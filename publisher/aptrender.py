@@ -70,6 +70,7 @@ def render_release(
     components: Iterable[str],
     indexes: Iterable[IndexFile],
     date_epoch: float,
+    extra_fields: dict[str, str] | None = None,
 ) -> bytes:
     """The dist's Release: what it holds, and every index's size and checksums."""
     release = Release()
@@ -82,6 +83,8 @@ def render_release(
     if dist_fields.get("Description"):
         release["Description"] = dist_fields["Description"]
     release["Acquire-By-Hash"] = "yes"
+    for name, value in (extra_fields or {}).items():
+        release[name] = value
     ordered = sorted(indexes, key=lambda index: index.path)
     for field in RELEASE_HASH_FIELDS:
         release[field] = [

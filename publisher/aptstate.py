@@ -10,6 +10,18 @@ from publisher.aptindex import PoolKey, entry_key
 from publisher.stores import Store
 
 RELEASE_FIELDS = ("Origin", "Label", "Suite", "Codename", "Description")
+HASH_FIELDS = ("MD5Sum", "SHA1", "SHA256", "SHA512")
+# The Release field naming the dist's garbage-collection record (see publisher/gcrecord.py).
+# apt ignores fields it does not know; signing it makes the record part of the atomic commit.
+RECORD_FIELD = "X-R2repo-Unreferenced"
+
+
+@dataclass(frozen=True)
+class IndexEntry:
+    """One index as Release lists it: its size and its digest by Release hash field."""
+
+    size: int
+    digests: dict[str, str]
 
 
 @dataclass
@@ -19,14 +31,22 @@ class DistState:
     architectures: set[str] = field(default_factory=set)
     # component -> (Package, Version, Architecture) -> its Packages stanza
     components: dict[str, dict[PoolKey, Deb822]] = field(default_factory=dict)
-    # path under dists/<dist>/ -> SHA256, as the current Release lists them
-    index_sha256: dict[str, str] = field(default_factory=dict)
+    # path under dists/<dist>/ -> its size and digests, as the current Release lists them
+    index_files: dict[str, IndexEntry] = field(default_factory=dict)
     # InRelease is what clients read, so it is the state and the compare-and-swap anchor.
     inrelease_etag: str | None = None
+    release: Release | None = None  # the signed text of InRelease, parsed
+    record_sha256: str | None = None  # RECORD_FIELD of the current Release
+    # Packages indexes the Release lists but the store does not hold by hash (a damaged store).
+    missing: list[str] = field(default_factory=list)
 
     @property
     def exists(self) -> bool:
         return self.inrelease_etag is not None
+
+    @property
+    def index_sha256(self) -> dict[str, str]:
+        return {path: entry.digests["SHA256"] for path, entry in self.index_files.items()}
 
 
 def dist_prefix(dist: str) -> str:
@@ -41,6 +61,20 @@ def by_hash_path(index_path: str, hash_name: str, digest: str) -> str:
     return f"{index_path.rsplit('/', 1)[0]}/by-hash/{hash_name}/{digest}"
 
 
+def release_indexes(release: Release) -> dict[str, IndexEntry]:
+    """Every index a Release lists, with all the digests it gives for each."""
+    sizes: dict[str, int] = {}
+    digests: dict[str, dict[str, str]] = {}
+    for name in HASH_FIELDS:
+        column = "md5sum" if name == "MD5Sum" else name.lower()
+        for entry in release.get(name, []):
+            sizes[entry["name"]] = int(entry["size"])
+            digests.setdefault(entry["name"], {})[name] = entry[column]
+    return {
+        path: IndexEntry(sizes[path], digests[path]) for path in sorted(digests) if path in sizes
+    }
+
+
 def read_dist(store: Store, dist: str) -> DistState:
     """Read a dist from the store; an absent dist is an empty state."""
     state = DistState(dist=dist)
@@ -53,7 +87,9 @@ def read_dist(store: Store, dist: str) -> DistState:
     release = Release(raw.decode("utf-8"))  # python-debian strips the clear-signature armor
     state.release_fields = {k: release[k] for k in RELEASE_FIELDS if k in release}
     state.architectures = set(release.get("Architectures", "").split())
-    state.index_sha256 = {entry["name"]: entry["sha256"] for entry in release.get("SHA256", [])}
+    state.release = release
+    state.record_sha256 = release.get(RECORD_FIELD)
+    state.index_files = release_indexes(release)
     for component in release.get("Components", "").split():
         entries: dict[PoolKey, Deb822] = {}
         for arch in sorted(state.architectures):
@@ -62,6 +98,11 @@ def read_dist(store: Store, dist: str) -> DistState:
                 continue
             # By hash: a plain Packages may already hold a concurrent publisher's uncommitted work.
             text = store.get_bytes(prefix + by_hash_path(path, "SHA256", state.index_sha256[path]))
+            if text is None:
+                state.missing.append(
+                    prefix + by_hash_path(path, "SHA256", state.index_sha256[path])
+                )
+                continue
             if not text:
                 continue
             for stanza in Packages.iter_paragraphs(text.decode("utf-8"), use_apt_pkg=False):

@@ -82,3 +82,24 @@ def stop_gpg_agents_of_this_module(tmp_path_factory: pytest.TempPathFactory):
     for pid in agents_under(tmp_path_factory.getbasetemp()):
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGTERM)
+
+
+@pytest.fixture(scope="session")
+def moto_s3():
+    """moto's S3 on 127.0.0.1 for the whole session; credentials and endpoint in os.environ."""
+    import os
+
+    from tests.support.s3 import MotoS3, s3_env
+
+    server = MotoS3()
+    saved = {name: os.environ.get(name) for name in s3_env(server)}
+    os.environ.update(s3_env(server))
+    try:
+        yield server
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        server.stop()

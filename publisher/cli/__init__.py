@@ -12,6 +12,7 @@ from publisher.cli import (
     access,
     build,
     demo,
+    gc,
     keys,
     listing,
     publish,
@@ -19,6 +20,7 @@ from publisher.cli import (
     remove,
     serve,
     token,
+    verify,
 )
 from publisher.errors import R2repoError
 from publisher.stores import StoreError
@@ -30,7 +32,20 @@ def cli() -> None:
     """Signed APT and YUM/DNF repositories in a directory or an R2/S3 bucket."""
 
 
-for module in (keys, build, publish, release, remove, listing, serve, demo, token, access):
+for module in (
+    keys,
+    build,
+    publish,
+    release,
+    remove,
+    listing,
+    serve,
+    verify,
+    gc,
+    demo,
+    token,
+    access,
+):
     cli.add_command(module.command)
 
 

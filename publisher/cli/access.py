@@ -7,6 +7,7 @@ import click
 from publisher.access import read_access, set_rules
 from publisher.cli.common import say, store_option
 from publisher.stores import open_store
+from publisher.stores.open import StoreLocation
 
 
 @click.group("access")
@@ -18,7 +19,7 @@ def command() -> None:
 @store_option
 @click.option("--private", "private", multiple=True, help="Prefix that needs a token; / for all.")
 @click.option("--public", "public", multiple=True, help="Prefix readable by anyone.")
-def set_access(store: str, private: tuple[str, ...], public: tuple[str, ...]) -> None:
+def set_access(store: StoreLocation, private: tuple[str, ...], public: tuple[str, ...]) -> None:
     """Mark prefixes private or public."""
     if not private and not public:
         raise click.UsageError("give --private PREFIX or --public PREFIX")
@@ -28,7 +29,7 @@ def set_access(store: str, private: tuple[str, ...], public: tuple[str, ...]) ->
 
 @command.command("show")
 @store_option
-def show(store: str) -> None:
+def show(store: StoreLocation) -> None:
     """prefix and private/public, one line each."""
     access, _ = read_access(open_store(store))
     for prefix, private in sorted(access.rules.items()):

@@ -18,8 +18,10 @@ from publisher.cli.common import (
     signing_option,
     store_option,
 )
+from publisher.progress import reporter_for
 from publisher.publish import PublishOptions, publish, read_inputs
 from publisher.stores import open_store
+from publisher.stores.open import StoreLocation
 from publisher.yumpublish import DEFAULT_REPO_ID, DEFAULT_ROOT
 
 # Where and how packages are published: shared by `publish` and `release`.
@@ -115,13 +117,16 @@ def repository_settings(
 
 
 def publish_files(
-    store: str, signing_keys: Sequence[Path], options: PublishOptions, files: Sequence[Path]
+    store: StoreLocation,
+    signing_keys: Sequence[Path],
+    options: PublishOptions,
+    files: Sequence[Path],
 ) -> None:
     """Read every file, publish them all, and report what changed."""
     inputs = read_inputs(files)
     target = open_store(store)
     with open_signer(signing_keys) as signer, tempfile.TemporaryDirectory() as scratch:
-        result = publish(target, inputs, options, signer, Path(scratch))
+        result = publish(target, inputs, options, signer, Path(scratch), reporter_for(say))
     for where, outcome in ((options.rpm_root, result.rpm), (options.dist or "", result.apt)):
         if outcome is None:
             continue
@@ -149,7 +154,7 @@ def publish_files(
 )
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 def command(
-    store: str,
+    store: StoreLocation,
     signing_keys: tuple[Path, ...],
     origin: str | None,
     label: str | None,

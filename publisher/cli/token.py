@@ -10,6 +10,7 @@ from publisher.access import create_token, read_access, revoke_token
 from publisher.cli.common import check_name, say, store_option
 from publisher.errors import R2repoError
 from publisher.stores import open_store
+from publisher.stores.open import StoreLocation
 from routes.access import AccessFileError, format_time, parse_time
 
 
@@ -29,7 +30,7 @@ def command() -> None:
     help="A private prefix the token may read (repeatable); / for everything.",
 )
 @click.option("--expires", help="Date (2027-01-31) or ISO date-time, UTC; default: never.")
-def create(store: str, name: str, prefixes: tuple[str, ...], expires: str | None) -> None:
+def create(store: StoreLocation, name: str, prefixes: tuple[str, ...], expires: str | None) -> None:
     """Print a new token once; only its SHA-256 is stored."""
     check_name("token name", name)
     try:
@@ -50,7 +51,7 @@ def create(store: str, name: str, prefixes: tuple[str, ...], expires: str | None
 
 @command.command("list")
 @store_option
-def list_tokens(store: str) -> None:
+def list_tokens(store: StoreLocation) -> None:
     """name, prefixes, created, expires (or never), and `expired` when it is."""
     access, _ = read_access(open_store(store))
     now = time.time()
@@ -64,7 +65,7 @@ def list_tokens(store: str) -> None:
 @command.command("revoke")
 @store_option
 @click.argument("name")
-def revoke(store: str, name: str) -> None:
+def revoke(store: StoreLocation, name: str) -> None:
     """Delete token NAME: it stops working within the Worker's ACCESS_TTL."""
     revoke_token(open_store(store), name)
     say(f"token {name} revoked")
