@@ -57,8 +57,11 @@ def repomd_key(root: str) -> str:
     return f"{root}/repodata/repomd.xml"
 
 
-def read_rpm_root(store: Store, root: str) -> RpmRootState:
-    """Read every package entry of an RPM root from its metadata; no .rpm file is read."""
+def read_rpm_root(store: Store, root: str, packages: bool = True) -> RpmRootState:
+    """Read every package entry of an RPM root from its metadata; no .rpm file is read.
+
+    With `packages` false, only repomd.xml is read.
+    """
     state = RpmRootState(root=root)
     found = store.get_with_info(repomd_key(root))
     if found is None:
@@ -84,7 +87,7 @@ def read_rpm_root(store: Store, root: str) -> RpmRootState:
                     record.checksum_open or None,
                 )
             )
-            if record.type in METADATA_TYPES:
+            if packages and record.type in METADATA_TYPES:
                 data = store.get_bytes(f"{root}/{record.location_href}")
                 if data is None:
                     raise FileNotFoundError(f"{root}/{record.location_href}")
@@ -94,9 +97,9 @@ def read_rpm_root(store: Store, root: str) -> RpmRootState:
         if set(paths) != set(METADATA_TYPES):
             return state
         with quiet_stderr():
-            packages = list(
+            entries = list(
                 cr.PackageIterator(paths["primary"], paths["filelists"], paths["other"])
             )
-    for package in packages:
+    for package in entries:
         state.packages[nevra_of(package)] = package
     return state

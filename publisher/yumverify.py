@@ -74,12 +74,9 @@ class RpmRootCheck:
 
     def run(self) -> None:
         try:
-            state = read_rpm_root(self.store, self.root)
-        except FileNotFoundError as missing:
-            self.problems.append(f"{missing}: missing (listed in {repomd_key(self.root)})")
-            return
+            state = read_rpm_root(self.store, self.root, packages=False)
         except Exception as error:  # noqa: BLE001 - createrepo_c raises its own error types
-            self.problems.append(f"{repomd_key(self.root)}: unreadable metadata ({error})")
+            self.problems.append(f"{repomd_key(self.root)}: unreadable ({error})")
             return
         if not state.exists:
             return  # removed while we listed
@@ -87,6 +84,13 @@ class RpmRootCheck:
         if behind:
             self.problems.append(behind)
         self._repodata(state)
+        try:
+            state = read_rpm_root(self.store, self.root)
+        except FileNotFoundError:
+            return  # the repodata check reports the missing file
+        except Exception as error:  # noqa: BLE001 - createrepo_c raises its own error types
+            self.problems.append(f"{self.root}: package metadata unreadable ({error})")
+            return
         self._packages(state)
 
     def _repodata(self, state: RpmRootState) -> None:
