@@ -97,9 +97,7 @@ def read_rpm_root(store: Store, root: str, packages: bool = True) -> RpmRootStat
         if set(paths) != set(METADATA_TYPES):
             return state
         with quiet_stderr():
-            entries = list(
-                cr.PackageIterator(paths["primary"], paths["filelists"], paths["other"])
-            )
+            entries = list(cr.PackageIterator(paths["primary"], paths["filelists"], paths["other"]))
     for package in entries:
         state.packages[nevra_of(package)] = package
     return state

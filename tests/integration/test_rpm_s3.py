@@ -42,6 +42,17 @@ def needed_by_clients(store: Store, root: str = "rpm") -> set[str]:
     return keep
 
 
+def publish_args(kind, moto_s3, key_dir, tmp_path) -> tuple[str, int, tuple]:  # type: ignore[no-untyped-def]
+    """A store of `kind`, the port `r2repo serve` will use, and the publish options for both."""
+    store_url = f"s3://{moto_s3.bucket()}" if kind == "s3" else str(tmp_path / "store")
+    port = free_port()
+    common = (
+        "--store", store_url, "--signing-key", key_dir / "signing-key.asc",
+        "--base-url", f"http://127.0.0.1:{port}",
+    )  # fmt: skip
+    return store_url, port, common
+
+
 def managed(store: Store, root: str = "rpm") -> set[str]:
     return {i.key for d in ("repodata/", "Packages/") for i in store.list(f"{root}/{d}")}
 
@@ -110,12 +121,7 @@ def test_verify_checks_packages_and_repodata(r2repo, moto_s3, key_dir, tmp_path)
 
 @pytest.mark.parametrize("kind", ["s3", "local"])
 def test_killed_rpm_publishes_leave_a_valid_root(kind, r2repo, moto_s3, key_dir, tmp_path):
-    store_url = f"s3://{moto_s3.bucket()}" if kind == "s3" else str(tmp_path / "store")
-    port = free_port()
-    common = (
-        "--store", store_url, "--signing-key", key_dir / "signing-key.asc",
-        "--base-url", f"http://127.0.0.1:{port}",
-    )  # fmt: skip
+    store_url, port, common = publish_args(kind, moto_s3, key_dir, tmp_path)
 
     def round_rpms(n: int) -> list[Path]:
         return [
@@ -161,12 +167,7 @@ def test_killed_rpm_publishes_leave_a_valid_root(kind, r2repo, moto_s3, key_dir,
 
 @pytest.mark.parametrize("kind", ["s3", "local"])
 def test_gc_on_an_rpm_root_with_keep_1(kind, r2repo, moto_s3, key_dir, tmp_path):
-    store_url = f"s3://{moto_s3.bucket()}" if kind == "s3" else str(tmp_path / "store")
-    port = free_port()
-    common = (
-        "--store", store_url, "--signing-key", key_dir / "signing-key.asc",
-        "--base-url", f"http://127.0.0.1:{port}",
-    )  # fmt: skip
+    store_url, port, common = publish_args(kind, moto_s3, key_dir, tmp_path)
     for number in range(1, 5):
         rpms = [build_rpm(tmp_path, f"gc-{arch}", f"{number}.0", "1", arch)
                 for arch in ("x86_64", "noarch")]  # fmt: skip
