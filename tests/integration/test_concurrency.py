@@ -97,6 +97,7 @@ def test_dnf_makecache_while_30_publishes_run(r2repo, moto_s3, key_dir, tmp_path
     )  # fmt: skip
     assert r2repo("publish", *common, build_rpm(tmp_path, "busy", "0.0")).code == 0
     failures: list[str] = []
+    straddles: list[str] = []
     refreshes = 0
     stop = threading.Event()
     with serving(store, port):
@@ -107,8 +108,16 @@ def test_dnf_makecache_while_30_publishes_run(r2repo, moto_s3, key_dir, tmp_path
             nonlocal refreshes
             while not stop.is_set():
                 done = dnf.dnf("makecache", "--refresh", check=False)
+                output = done.stdout + done.stderr
+                if done.returncode != 0 and "GPG signature verification error" in output:
+                    # dnf fetched repomd.xml and repomd.xml.asc on either side of a commit: the
+                    # one window two files cannot close (docs/design.md). The next refresh must
+                    # work; a checksum mismatch or a 404 never may.
+                    straddles.append(output)
+                    done = dnf.dnf("makecache", "--refresh", check=False)
+                    output = done.stdout + done.stderr
                 if done.returncode != 0:
-                    failures.append(done.stdout + done.stderr)
+                    failures.append(output)
                 refreshes += 1
 
         client = threading.Thread(target=loop)
@@ -121,6 +130,7 @@ def test_dnf_makecache_while_30_publishes_run(r2repo, moto_s3, key_dir, tmp_path
             stop.set()
             client.join(120)
         assert failures == []
+        assert len(straddles) <= 3, straddles
         assert refreshes >= 10, refreshes
         dnf.dnf("makecache", "--refresh")
         info = dnf.dnf("repoquery", "--latest-limit", "1", "busy").stdout
