@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from routes.access import OPEN, UNAUTHORIZED, Access, Decision, authorize
 from routes.bucket import Bucket, ObjectMeta, StoredObject
 from routes.conditional import (
@@ -39,11 +41,13 @@ def _not_found() -> Response:
 
 
 def _validators(meta: ObjectMeta, config: RouteConfig) -> list[tuple[str, str]]:
-    return [
-        ("etag", meta.etag),
-        ("last-modified", http_date(int(meta.last_modified))),
-        ("cache-control", cache_control_for(meta.key, config.entry_ttl)),
-    ]
+    headers = [("etag", meta.etag)]
+    # A date within the current second is no validator (RFC 9110 8.8.2.2): a client that sent it
+    # back as If-Modified-Since would get 304 for a newer InRelease written in that same second.
+    if time.time() - int(meta.last_modified) >= 1:
+        headers.append(("last-modified", http_date(int(meta.last_modified))))
+    headers.append(("cache-control", cache_control_for(meta.key, config.entry_ttl)))
+    return headers
 
 
 def _ok(

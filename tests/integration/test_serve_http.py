@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import http.client
 import os
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -34,6 +35,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
         path = root / key
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
+        # An hour old: Last-Modified is only sent once it is a usable validator.
+        os.utime(path, (time.time() - 3600, time.time() - 3600))
     (root.parent / "outside.txt").write_bytes(b"outside the repository\n")
     port = free_port()
     code = (

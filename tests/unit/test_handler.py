@@ -307,3 +307,20 @@ def test_root_is_the_landing_page(bucket: MemoryBucket) -> None:
     assert response.status == 200
     assert response.header("content-type") == "text/html; charset=utf-8"
     assert b"Nothing is published here yet" in response.body
+
+
+def test_last_modified_only_once_it_is_a_usable_validator(bucket: MemoryBucket) -> None:
+    """Written this very second: no Last-Modified, or a newer write in the same second would
+    be answered 304 to a client sending it back (seen with apt during back-to-back publishes)."""
+    import time
+
+    class JustWritten(MemoryBucket):
+        def _meta(self, key: str) -> ObjectMeta | None:
+            meta = super()._meta(key)
+            return meta and ObjectMeta(meta.key, meta.size, meta.etag, time.time())
+
+    fresh = call(JustWritten(dict(FILES)), "/dists/x/InRelease")
+    assert fresh.status == 200 and fresh.header("last-modified") is None
+    assert fresh.header("etag")
+    settled = call(bucket, "/dists/x/InRelease")
+    assert settled.header("last-modified") is not None
