@@ -13,6 +13,7 @@ from publisher.aptstate import DistState, by_hash_path, dist_prefix, read_dist
 from publisher.clock import release_time
 from publisher.debpkg import DebPackage
 from publisher.errors import ConflictError, R2repoError
+from publisher.outcome import Outcome
 from publisher.placement import Placement
 from publisher.removal import Removal
 from publisher.repokeys import key_uploads
@@ -36,12 +37,7 @@ class AptChange:
     architectures: set[str] = field(default_factory=set)
 
 
-@dataclass
-class AptResult:
-    added: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    written: int = 0
+AptResult = Outcome
 
 
 def describe(key: PoolKey) -> str:

@@ -49,7 +49,12 @@ class PublishResult:
     rpm: RpmResult | None = None
 
 
-def _check_duplicate(seen: dict, key: tuple, path: Path, sha256: str, what: str) -> bool:  # type: ignore[type-arg]
+SeenInputs = dict[tuple[str, ...], tuple[Path, str]]
+
+
+def _check_duplicate(
+    seen: SeenInputs, key: tuple[str, ...], path: Path, sha256: str, what: str
+) -> bool:
     """True when `key` was already given with the same bytes (skip it); raise on other bytes."""
     other = seen.get(key)
     if other is None:
@@ -63,7 +68,7 @@ def _check_duplicate(seen: dict, key: tuple, path: Path, sha256: str, what: str)
 def read_inputs(paths: Sequence[Path]) -> Inputs:
     """Every input read and checked before anything is written: one bad file fails them all."""
     inputs = Inputs()
-    seen: dict = {}  # type: ignore[type-arg]
+    seen: SeenInputs = {}
     for path in paths:
         if path.suffix == ".deb":
             deb = read_deb(path)

@@ -10,6 +10,7 @@ import createrepo_c as cr
 
 from publisher.clock import release_time
 from publisher.errors import ConflictError, R2repoError
+from publisher.outcome import Outcome
 from publisher.placement import Placement
 from publisher.removal import Removal
 from publisher.repofile import DEFAULT_BASE_URL, RepoFile
@@ -39,13 +40,7 @@ class RpmChange:
     packages_signed: bool = False
 
 
-@dataclass
-class RpmResult:
-    added: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    written: int = 0
-    notices: list[str] = field(default_factory=list)
+RpmResult = Outcome
 
 
 def package_dir(root: str, name: str) -> str:

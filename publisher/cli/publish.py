@@ -131,7 +131,7 @@ def command(
         report("added", where, outcome.added)
         report("removed", where, outcome.removed)
         report("unchanged", where, outcome.unchanged)
-        for notice in getattr(outcome, "notices", []):
+        for notice in outcome.notices:
             say(f"notice: {notice}")
         if not (outcome.added or outcome.removed):
             say(f"{where}: nothing changed")
