@@ -42,5 +42,8 @@ def end_to_end_figures(
         f"Seconds (median of {runs}) for apt-get update + apt-get install --download-only of "
         f"{len(packages)} packages from the scenario-1 repository, over HTTP on 127.0.0.1.",
         ["server", "seconds", "r2repo / nginx"],
-        rows=[["r2repo serve", f"{mine:.2f}", f"{mine / theirs:.2f}"], ["nginx", f"{theirs:.2f}", "1.00"]],
+        rows=[
+            ["r2repo serve", f"{mine:.2f}", f"{mine / theirs:.2f}"],
+            ["nginx", f"{theirs:.2f}", "1.00"],
+        ],
     )

@@ -88,7 +88,9 @@ def deb_bytes(pkg: DebSpec) -> bytes:
             (doc + "README", payload, 0o644),
         ]
     )
-    control = _tar_gz([("./", None, 0), ("./control", control_text(pkg, len(payload)).encode(), 0o644)])
+    control = _tar_gz(
+        [("./", None, 0), ("./control", control_text(pkg, len(payload)).encode(), 0o644)]
+    )
     return (
         b"!<arch>\n"
         + _ar_member("debian-binary", b"2.0\n")

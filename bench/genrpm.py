@@ -89,7 +89,9 @@ def _build(indexes: list[int], prefix: str, target: Path) -> None:
             shutil.move(str(built), target / built.name)
 
 
-def write_set(directory: Path, count: int, prefix: str = "benchrpm", workers: int = 4) -> list[Path]:
+def write_set(
+    directory: Path, count: int, prefix: str = "benchrpm", workers: int = 4
+) -> list[Path]:
     """`count` packages in `directory` (made once: a complete set is reused)."""
     done = directory / ".complete"
     if not done.exists() or int(done.read_text()) < count:

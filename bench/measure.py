@@ -63,9 +63,7 @@ class _Sampler(threading.Thread):
             self.stopped.wait(SAMPLE_SECONDS)
 
 
-def run(
-    command: list[str], cwd: Path | None = None, env: dict[str, str] | None = None
-) -> Run:
+def run(command: list[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> Run:
     """Run `command` to completion; raise CommandFailed with its stderr when it fails."""
     started = time.perf_counter()
     proc = subprocess.Popen(

@@ -54,7 +54,9 @@ class DebScenarios:
             return self.reprepro.include(base, [deb])
         return self.aptly.add(base, deb)
 
-    def run(self, label: str, directory: Path, tools: list[str], runs: int, incremental: bool) -> dict[str, Path]:  # noqa: E501
+    def run(
+        self, label: str, directory: Path, tools: list[str], runs: int, incremental: bool
+    ) -> dict[str, Path]:  # noqa: E501
         files = [directory / name for name in files_in(directory, ".deb")]
         row = Row(f"{len(files):,} {label}")
         bases: dict[str, Path] = {}

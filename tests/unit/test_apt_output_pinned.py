@@ -1,0 +1,112 @@
+"""The APT indexes' exact bytes for a fixed input, pinned before the publisher was optimised.
+
+Packages, its .gz and .xz, the per-component Release and the unsigned top-level Release must
+stay byte-identical for the same packages, publish after publish (fresh, then incremental).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from bench.gendeb import deb_bytes, spec
+
+# sha256 of each index after publishing the first 30 generated packages, then 1 more.
+PINNED_FRESH = {
+    "dists/pin/Release": ("3cd6833fcc716ecc845dbcc7eff7fa0b80c3daedf9e0f8a7ffa4f2ae12845427"),
+    "dists/pin/main/binary-amd64/Packages": (
+        "830472764c0cb4a3a27a9ca1c666cc93958dd384f17ecd689c10d4be34204301"
+    ),
+    "dists/pin/main/binary-amd64/Packages.gz": (
+        "d44de29f68c4d5d97a72f9960e515103b48ad2a16ee0cfbd853368e61473bf69"
+    ),
+    "dists/pin/main/binary-amd64/Packages.xz": (
+        "0e4e5e8fe0e517762a3a8e9f466f4efa8a2e576fed5d31a00a23dc7451ccfbd0"
+    ),
+    "dists/pin/main/binary-amd64/Release": (
+        "2a691e4c9383d9a3319aef78643a2323a8c53431fe2051493add01bea5486c2f"
+    ),
+    "dists/pin/main/binary-arm64/Packages": (
+        "0eb6b39e5a1ec2780d69a753d26749e6a0d90d2818d189209282a2c8944c6e5d"
+    ),
+    "dists/pin/main/binary-arm64/Packages.gz": (
+        "3b8fac16f117e378f5e0a0bbf4e7a0f74c4f62fb4d83180039f50ce04c7088ba"
+    ),
+    "dists/pin/main/binary-arm64/Packages.xz": (
+        "f83e438f2cb8405e5929eae88489a982596001a8e243c2d2fee495d0a63955df"
+    ),
+    "dists/pin/main/binary-arm64/Release": (
+        "3f163fee1be1dc20c3625818b9d6ae24eb267759243add3e691f10aaf8c03261"
+    ),
+}
+PINNED_INCREMENTAL = {
+    "dists/pin/Release": ("7bbeb8c1ba09e49a2327674888cc422090675c495f498b4e250e86c4c129114d"),
+    "dists/pin/main/binary-amd64/Packages": (
+        "7950d0920e808a18de49510ff613415630d3f407077408ad4ccb9498d263a863"
+    ),
+    "dists/pin/main/binary-amd64/Packages.gz": (
+        "42763ec6475b81d37c9de95a72da8f1d7d1bec56905bdca4673163a9d4276494"
+    ),
+    "dists/pin/main/binary-amd64/Packages.xz": (
+        "1863a7c715bfb234b5db4ed00b0f892cc107caded0be981fa91c12b9e261f479"
+    ),
+    "dists/pin/main/binary-amd64/Release": (
+        "2a691e4c9383d9a3319aef78643a2323a8c53431fe2051493add01bea5486c2f"
+    ),
+    "dists/pin/main/binary-arm64/Packages": (
+        "0eb6b39e5a1ec2780d69a753d26749e6a0d90d2818d189209282a2c8944c6e5d"
+    ),
+    "dists/pin/main/binary-arm64/Packages.gz": (
+        "3b8fac16f117e378f5e0a0bbf4e7a0f74c4f62fb4d83180039f50ce04c7088ba"
+    ),
+    "dists/pin/main/binary-arm64/Packages.xz": (
+        "f83e438f2cb8405e5929eae88489a982596001a8e243c2d2fee495d0a63955df"
+    ),
+    "dists/pin/main/binary-arm64/Release": (
+        "3f163fee1be1dc20c3625818b9d6ae24eb267759243add3e691f10aaf8c03261"
+    ),
+}
+
+
+def _tree(store: Path) -> dict[str, str]:
+    found = {}
+    for path in sorted((store / "dists").rglob("*")):
+        relative = str(path.relative_to(store))
+        signed = relative.endswith(("InRelease", ".gpg"))
+        if path.is_file() and "by-hash" not in relative and not signed:
+            found[relative] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return found
+
+
+def _debs(directory: Path, indexes: range) -> list[Path]:
+    paths = []
+    for index in indexes:
+        pkg = spec(index, "pin")
+        path = directory / pkg.filename
+        path.write_bytes(deb_bytes(pkg))
+        paths.append(path)
+    return paths
+
+
+@pytest.fixture
+def published(tmp_path, r2repo, key_dir, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    store = tmp_path / "store"
+    key = key_dir / "signing-key.asc"
+
+    def publish(paths: list[Path]) -> dict[str, str]:
+        result = r2repo("publish", "--store", store, "--dist", "pin", "--signing-key", key, *paths)
+        assert result.code == 0, result
+        return _tree(store)
+
+    return tmp_path, publish
+
+
+def test_fresh_then_incremental_indexes_are_byte_identical(published):
+    directory, publish = published
+    fresh = publish(_debs(directory, range(30)))
+    incremental = publish(_debs(directory, range(30, 31)))
+    assert fresh == PINNED_FRESH
+    assert incremental == PINNED_INCREMENTAL
