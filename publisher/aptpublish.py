@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from debian.deb822 import Deb822
-
 from publisher.aptindex import PoolKey, entry_key, make_stanza, newest, pool_path
-from publisher.aptrender import IndexFile, component_indexes, render_release
-from publisher.aptstate import DistState, by_hash_path, dist_prefix, read_dist
+from publisher.aptrender import Group, IndexFile, render_groups, render_release
+from publisher.aptstanza import Stanza
+from publisher.aptstate import DistState, by_hash_path, dist_prefix, packages_path, read_dist
 from publisher.clock import release_time
 from publisher.debpkg import DebPackage
 from publisher.errors import ConflictError, R2repoError
+from publisher.hashing import Digests
 from publisher.outcome import Outcome
 from publisher.placement import Placement
 from publisher.removal import Removal
@@ -75,7 +75,7 @@ class _Planner:
             self.change.replace,
         )
 
-    def apply(self) -> dict[PoolKey, Deb822]:
+    def apply(self) -> dict[PoolKey, Stanza]:
         change = self.change
         entries = dict(self.state.components.get(change.component, {}))
         for pkg in change.packages:
@@ -106,7 +106,7 @@ class _Planner:
                 self.result.removed.append(describe(key))
         return entries
 
-    def architectures(self, entries: dict[PoolKey, Deb822]) -> set[str]:
+    def architectures(self, entries: dict[PoolKey, Stanza]) -> set[str]:
         arches = set(self.state.architectures) | self.change.architectures
         arches |= {arch for (_, _, arch) in entries if arch != "all"}
         return arches or set(DEFAULT_ARCHITECTURES)
@@ -127,21 +127,53 @@ class _Planner:
             or arches != state.architectures
         )
 
+    def _changed_arches(self, entries: dict[PoolKey, Stanza]) -> set[str]:
+        """Architectures whose Packages this change alters ("all" alters every one)."""
+        old = self.state.components.get(self.change.component, {})
+        changed = {key[2] for key in old.keys() ^ entries.keys()}
+        changed |= {key[2] for key, stanza in entries.items() if old.get(key, stanza) is not stanza}
+        return changed
+
+    def _kept(self, component: str, arch: str) -> dict[str, Digests] | None:
+        """The digests of a component/arch's current Packages files, if all are in the store."""
+        path = packages_path(component, arch)
+        names = (path, path + ".gz", path + ".xz")
+        listed = self.state.index_digests
+        if not all(name in listed for name in names):
+            return None
+        prefix = dist_prefix(self.change.dist)
+        for name in names:
+            if self.store.head(prefix + by_hash_path(name, "SHA256", listed[name].sha256)) is None:
+                return None
+        return {name: listed[name] for name in names}
+
     def render(
-        self, entries: dict[PoolKey, Deb822], fields: dict[str, str], arches: set[str]
+        self, entries: dict[PoolKey, Stanza], fields: dict[str, str], arches: set[str]
     ) -> list[IndexFile]:
         components = dict(self.state.components)
         components[self.change.component] = entries
-        indexes: list[IndexFile] = []
+        changed = self._changed_arches(entries)
+        groups: list[Group] = []
         for component, comp_entries in sorted(components.items()):
             for arch in sorted(arches):
+                same = component != self.change.component or not (changed & {arch, "all"})
+                kept = (
+                    self._kept(component, arch)
+                    if same and arch in self.state.architectures
+                    else None
+                )
+                if kept is not None:
+                    groups.append(Group(component, arch, None, kept))
+                    continue
                 stanzas = [s for key, s in comp_entries.items() if key[2] in (arch, "all")]
-                indexes += component_indexes(fields, component, arch, stanzas)
-        return indexes
+                groups.append(Group(component, arch, stanzas))
+        return render_groups(fields, groups)
 
     def index_uploads(self, indexes: list[IndexFile]) -> None:
         prefix = dist_prefix(self.change.dist)
         for index in indexes:
+            if index.data is None:
+                continue  # left as it was: its by-hash copies are in the store already
             for hash_name, digest in index.digests.by_release_name().items():
                 key = prefix + by_hash_path(index.path, hash_name, digest)
                 self.uploads.append(

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from debian.deb822 import Deb822, Packages, Release
+from debian.deb822 import Release
 
 from publisher.aptindex import PoolKey, entry_key
+from publisher.aptstanza import Stanza, split_stanzas
+from publisher.hashing import Digests
 from publisher.stores import Store
 
 RELEASE_FIELDS = ("Origin", "Label", "Suite", "Codename", "Description")
@@ -18,9 +20,11 @@ class DistState:
     release_fields: dict[str, str] = field(default_factory=dict)
     architectures: set[str] = field(default_factory=set)
     # component -> (Package, Version, Architecture) -> its Packages stanza
-    components: dict[str, dict[PoolKey, Deb822]] = field(default_factory=dict)
+    components: dict[str, dict[PoolKey, Stanza]] = field(default_factory=dict)
     # path under dists/<dist>/ -> SHA256, as the current Release lists them
     index_sha256: dict[str, str] = field(default_factory=dict)
+    # path under dists/<dist>/ -> every checksum and the size the current Release lists
+    index_digests: dict[str, Digests] = field(default_factory=dict)
     # InRelease is what clients read, so it is the state and the compare-and-swap anchor.
     inrelease_etag: str | None = None
 
@@ -54,8 +58,9 @@ def read_dist(store: Store, dist: str) -> DistState:
     state.release_fields = {k: release[k] for k in RELEASE_FIELDS if k in release}
     state.architectures = set(release.get("Architectures", "").split())
     state.index_sha256 = {entry["name"]: entry["sha256"] for entry in release.get("SHA256", [])}
+    state.index_digests = _listed_digests(release)
     for component in release.get("Components", "").split():
-        entries: dict[PoolKey, Deb822] = {}
+        entries: dict[PoolKey, Stanza] = {}
         for arch in sorted(state.architectures):
             path = packages_path(component, arch)
             if path not in state.index_sha256:
@@ -64,7 +69,26 @@ def read_dist(store: Store, dist: str) -> DistState:
             text = store.get_bytes(prefix + by_hash_path(path, "SHA256", state.index_sha256[path]))
             if not text:
                 continue
-            for stanza in Packages.iter_paragraphs(text.decode("utf-8"), use_apt_pkg=False):
+            for stanza in split_stanzas(text.decode("utf-8")):
                 entries.setdefault(entry_key(stanza), stanza)
         state.components[component] = entries
     return state
+
+
+def _listed_digests(release: Release) -> dict[str, Digests]:
+    """What Release says of each index, for indexes a publish leaves as they are."""
+    listed: dict[str, dict[str, str]] = {}
+    for name, key in (
+        ("MD5Sum", "md5sum"),
+        ("SHA1", "sha1"),
+        ("SHA256", "sha256"),
+        ("SHA512", "sha512"),
+    ):
+        for entry in release.get(name, []):
+            record = listed.setdefault(entry["name"], {"size": entry["size"]})
+            record[key] = entry[key]
+    return {
+        name: Digests(int(r["size"]), r["md5sum"], r["sha1"], r["sha256"], r["sha512"])
+        for name, r in listed.items()
+        if len(r) == 5
+    }
