@@ -6,7 +6,6 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from functools import total_ordering
 
-from debian.deb822 import Deb822
 from debian.debian_support import Version
 
 from publisher.aptstanza import Stanza
@@ -32,7 +31,7 @@ def deb_filename(name: str, version: str, arch: str) -> str:
     return f"{name}_{upstream_and_revision(version)}_{arch}.deb"
 
 
-def pool_path(component: str, control: Deb822, unique: str | None = None) -> str:
+def pool_path(component: str, control: Mapping[str, str], unique: str | None = None) -> str:
     """Where a package lives; `unique` adds a directory so replaced bytes never overwrite."""
     source = source_name(control)
     directory = f"pool/{component}/{pool_prefix(source)}/{source}"
