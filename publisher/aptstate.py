@@ -45,6 +45,25 @@ def by_hash_path(index_path: str, hash_name: str, digest: str) -> str:
     return f"{index_path.rsplit('/', 1)[0]}/by-hash/{hash_name}/{digest}"
 
 
+# A by-hash object never changes, so its stanzas can be reused: a publish checks its change
+# and then applies it, reading the same dist twice. Only the last few indexes are kept.
+_PARSED: dict[tuple[int, str], list[Stanza]] = {}
+_PARSED_KEEP = 8
+
+
+def _read_packages(store: Store, key: str) -> list[Stanza]:
+    cached = _PARSED.get((id(store), key))
+    if cached is not None:
+        return cached
+    text = store.get_bytes(key)
+    stanzas = list(split_stanzas(text.decode("utf-8"))) if text else []
+    if len(_PARSED) >= _PARSED_KEEP:
+        del _PARSED[next(iter(_PARSED))]
+    if text:
+        _PARSED[(id(store), key)] = stanzas
+    return stanzas
+
+
 def read_dist(store: Store, dist: str) -> DistState:
     """Read a dist from the store; an absent dist is an empty state."""
     state = DistState(dist=dist)
@@ -66,10 +85,8 @@ def read_dist(store: Store, dist: str) -> DistState:
             if path not in state.index_sha256:
                 continue
             # By hash: a plain Packages may already hold a concurrent publisher's uncommitted work.
-            text = store.get_bytes(prefix + by_hash_path(path, "SHA256", state.index_sha256[path]))
-            if not text:
-                continue
-            for stanza in split_stanzas(text.decode("utf-8")):
+            key = prefix + by_hash_path(path, "SHA256", state.index_sha256[path])
+            for stanza in _read_packages(store, key):
                 entries.setdefault(entry_key(stanza), stanza)
         state.components[component] = entries
     return state
