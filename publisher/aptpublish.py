@@ -2,25 +2,42 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from publisher.aptindex import PoolKey, entry_key, make_stanza, newest, pool_path
-from publisher.aptrender import Group, IndexFile, render_groups, render_release
+from publisher.aptrender import (
+    RELEASE_HASH_FIELDS,
+    Group,
+    IndexFile,
+    render_groups,
+    render_release,
+)
+from publisher.aptrepair import unfinished
 from publisher.aptstanza import Stanza
-from publisher.aptstate import DistState, by_hash_path, dist_prefix, packages_path, read_dist
+from publisher.aptstate import (
+    RECORD_FIELD,
+    DistState,
+    by_hash_path,
+    dist_prefix,
+    packages_path,
+    read_dist,
+)
 from publisher.clock import release_time
 from publisher.debpkg import DebPackage
 from publisher.errors import ConflictError, R2repoError
-from publisher.hashing import Digests
+from publisher.gcrecord import dist_references, load_record, next_record, record_key, render_record
+from publisher.hashing import Digests, digest_bytes
 from publisher.outcome import Outcome
 from publisher.placement import Placement
 from publisher.removal import Removal
 from publisher.repokeys import key_uploads
+from publisher.repository import check_repository
 from publisher.signing import Signer
 from publisher.stores import Store
 from publisher.transaction import with_retries
-from publisher.uploads import Phase, Upload, commit
+from publisher.uploads import Existing, Phase, Reporter, Upload, commit, package_upload
 
 DEFAULT_ARCHITECTURES = ("amd64", "arm64")
 
@@ -90,7 +107,7 @@ class _Planner:
                 )
             path = self._place(pkg)
             entries[pkg.key] = make_stanza(pkg, path)
-            self.uploads.append(Upload(path, Phase.PACKAGE, path=pkg.path, skip_if_present=True))
+            self.uploads.append(package_upload(path, pkg.path, pkg.digests.sha256))
             self.result.added.append(describe(pkg.key))
         for removal in change.removals:
             matched = [key for key in entries if removal.matches(key[0], {key[1]}, key[2])]
@@ -125,6 +142,8 @@ class _Planner:
             or self.change.component not in state.components
             or fields != {**default_release_fields(self.change.dist), **state.release_fields}
             or arches != state.architectures
+            # A publisher killed mid-commit left plain indexes or Release behind: finish it.
+            or bool(unfinished(self.store, state))
         )
 
     def _changed_arches(self, entries: dict[PoolKey, Stanza]) -> set[str]:
@@ -134,18 +153,22 @@ class _Planner:
         changed |= {key[2] for key, stanza in entries.items() if old.get(key, stanza) is not stanza}
         return changed
 
-    def _kept(self, component: str, arch: str) -> dict[str, Digests] | None:
-        """The digests of a component/arch's current Packages files, if all are in the store."""
+    def _kept(self, component: str, arch: str) -> list[IndexFile] | None:
+        """A component/arch's Packages files as the store holds them by hash, when this change
+        leaves its stanzas alone: no rendering, no compressing. None when any is missing."""
         path = packages_path(component, arch)
-        names = (path, path + ".gz", path + ".xz")
-        listed = self.state.index_digests
-        if not all(name in listed for name in names):
-            return None
         prefix = dist_prefix(self.change.dist)
-        for name in names:
-            if self.store.head(prefix + by_hash_path(name, "SHA256", listed[name].sha256)) is None:
+        kept: list[IndexFile] = []
+        for name in (path, path + ".gz", path + ".xz"):
+            entry = self.state.index_files.get(name)
+            if entry is None or len(entry.digests) != 4:
                 return None
-        return {name: listed[name] for name in names}
+            digests = Digests(entry.size, *(entry.digests[f] for f in RELEASE_HASH_FIELDS))
+            data = self.store.get_bytes(prefix + by_hash_path(name, "SHA256", digests.sha256))
+            if data is None or len(data) != entry.size:
+                return None
+            kept.append(IndexFile(name, data, digests))
+        return kept
 
     def render(
         self, entries: dict[PoolKey, Stanza], fields: dict[str, str], arches: set[str]
@@ -157,11 +180,8 @@ class _Planner:
         for component, comp_entries in sorted(components.items()):
             for arch in sorted(arches):
                 same = component != self.change.component or not (changed & {arch, "all"})
-                kept = (
-                    self._kept(component, arch)
-                    if same and arch in self.state.architectures
-                    else None
-                )
+                same = same and arch in self.state.architectures
+                kept = self._kept(component, arch) if same else None
                 if kept is not None:
                     groups.append(Group(component, arch, None, kept))
                     continue
@@ -171,31 +191,95 @@ class _Planner:
 
     def index_uploads(self, indexes: list[IndexFile]) -> None:
         prefix = dist_prefix(self.change.dist)
+        current = self.state.index_sha256
         for index in indexes:
-            if index.data is None:
-                continue  # left as it was: its by-hash copies are in the store already
-            for hash_name, digest in index.digests.by_release_name().items():
-                key = prefix + by_hash_path(index.path, hash_name, digest)
-                self.uploads.append(
-                    Upload(key, Phase.HASHED, data=index.data, skip_if_present=True)
+            sha256 = index.digests.sha256
+            # An index the current Release lists is in by-hash/ and cannot be collected before
+            # this commit ends: nothing to do. Any other may be an old copy close to collection.
+            if current.get(index.path) != sha256:
+                for hash_name, digest in index.digests.by_release_name().items():
+                    key = prefix + by_hash_path(index.path, hash_name, digest)
+                    self.uploads.append(
+                        Upload(
+                            key,
+                            Phase.HASHED,
+                            data=index.data,
+                            sha256=sha256,
+                            existing=Existing.TOUCH_SAME,
+                        )
+                    )
+            self.uploads.append(
+                Upload(
+                    prefix + index.path,
+                    Phase.INDEX,
+                    data=index.data,
+                    sha256=sha256,
+                    existing=Existing.SKIP_SAME,
                 )
-            if self.state.index_sha256.get(index.path) != index.digests.sha256:
-                self.uploads.append(Upload(prefix + index.path, Phase.INDEX, data=index.data))
+            )
+
+    def record_upload(
+        self, entries: dict[PoolKey, Stanza], indexes: list[IndexFile], now: float
+    ) -> str:
+        """The gc record of the new state (see gcrecord); returns its sha256 for Release."""
+        state, dist = self.state, self.change.dist
+        old_files = [s["Filename"] for c in state.components.values() for s in c.values()]
+        old_refs = dist_references(
+            dist,
+            {path: entry.digests for path, entry in state.index_files.items()},
+            old_files,
+            state.record_sha256,
+        )
+        components = dict(state.components)
+        components[self.change.component] = entries
+        new_files = [s["Filename"] for c in components.values() for s in c.values()]
+        new_refs = dist_references(
+            dist, {i.path: i.digests.by_release_name() for i in indexes}, new_files, None
+        )
+        old = load_record(self.store, dist, state.record_sha256)
+        data = render_record(next_record(old, old_refs, new_refs, now))
+        sha256 = digest_bytes(data).sha256
+        self.uploads.append(
+            Upload(
+                record_key(dist, sha256),
+                Phase.HASHED,
+                data=data,
+                sha256=sha256,
+                existing=Existing.TOUCH_SAME,
+            )
+        )
+        return sha256
 
     def entry_uploads(self, release: bytes, signer: Signer) -> None:
+        """InRelease first, with compare-and-swap; then Release.gpg, then Release.
+
+        Release.gpg before Release: a Release equal to InRelease's text then means both were
+        written, which is how the next publish tells a finished commit from an interrupted one.
+        Both follow the anchor conditionally (see uploads._Committer._follow).
+        """
         prefix = dist_prefix(self.change.dist)
         etag = self.state.inrelease_etag
-        self.uploads += [
+        uploads = [
             Upload(
                 prefix + "InRelease",
                 Phase.ENTRY,
                 data=signer.clearsign(release),
                 if_match=etag,
                 if_none_match=etag is None,
-            ),
-            Upload(prefix + "Release", Phase.ENTRY, data=release),
-            Upload(prefix + "Release.gpg", Phase.ENTRY, data=signer.detach_sign(release)),
+            )
         ]
+        for name, data in (("Release.gpg", signer.detach_sign(release)), ("Release", release)):
+            info = self.store.head(prefix + name)
+            uploads.append(
+                Upload(
+                    prefix + name,
+                    Phase.ENTRY,
+                    data=data,
+                    if_match=None if info is None else info.etag,
+                    if_none_match=info is None,
+                )
+            )
+        self.uploads += uploads
 
 
 def check_dist(store: Store, change: AptChange) -> None:
@@ -208,9 +292,14 @@ def publish_dist(
     change: AptChange,
     signer: Signer,
     now: Callable[[], float] = release_time,
-    progress: Callable[[Upload], None] = lambda upload: None,
+    progress: Reporter | None = None,
+    clock: Callable[[], float] = time.time,
 ) -> AptResult:
-    """Apply `change` to the dist with compare-and-swap on InRelease; retry when another wins."""
+    """Apply `change` to the dist with compare-and-swap on InRelease; retry when another wins.
+
+    `now` dates the Release (SOURCE_DATE_EPOCH aware); `clock` dates the gc record.
+    """
+    check_repository(store, writing=True)
     placement = Placement(store)
 
     def attempt() -> AptResult:
@@ -222,12 +311,15 @@ def publish_dist(
             return planner.result
         indexes = planner.render(entries, fields, arches)
         components = set(planner.state.components) | {change.component}
-        release = render_release(fields, arches, components, indexes, now())
+        record_sha256 = planner.record_upload(entries, indexes, clock())
+        release = render_release(
+            fields, arches, components, indexes, now(), {RECORD_FIELD: record_sha256}
+        )
         planner.index_uploads(indexes)
         planner.entry_uploads(release, signer)
         root_keys = {"key.asc": True, "key.gpg": False}
         uploads = key_uploads(store, signer, root_keys) + planner.uploads
-        planner.result.written = commit(store, uploads, progress)
+        planner.result.written = commit(store, uploads, progress).written
         return planner.result
 
     return with_retries(attempt, f"dist {change.dist}")

@@ -31,7 +31,7 @@ PARALLEL_BYTES = 4 << 20
 @dataclass(frozen=True)
 class IndexFile:
     path: str  # relative to dists/<dist>/
-    data: bytes | None  # None: the store already holds these bytes (an index left as it was)
+    data: bytes
     digests: Digests
 
     @property
@@ -75,7 +75,7 @@ class Group:
     component: str
     arch: str
     stanzas: Iterable[Mapping[str, str]] | None
-    kept: Mapping[str, Digests] | None = None  # path -> digests of the Packages files kept
+    kept: list[IndexFile] | None = None  # Packages, .gz and .xz as the store holds them
 
 
 def render_groups(dist_fields: dict[str, str], groups: Sequence[Group]) -> list[IndexFile]:
@@ -107,8 +107,7 @@ def render_groups(dist_fields: dict[str, str], groups: Sequence[Group]) -> list[
         path = packages_path(group.component, group.arch)
         if group.stanzas is None:
             assert group.kept is not None
-            for name in (path, path + ".gz", path + ".xz"):
-                indexes.append(IndexFile(name, None, group.kept[name]))
+            indexes += group.kept
         else:
             indexes.append(IndexFile(path, plains[path], plain_digests[path]))
             for name in (path + ".gz", path + ".xz"):
@@ -137,6 +136,7 @@ def render_release(
     components: Iterable[str],
     indexes: Iterable[IndexFile],
     date_epoch: float,
+    extra_fields: dict[str, str] | None = None,
 ) -> bytes:
     """The dist's Release: what it holds, and every index's size and checksums."""
     release = Release()
@@ -149,6 +149,8 @@ def render_release(
     if dist_fields.get("Description"):
         release["Description"] = dist_fields["Description"]
     release["Acquire-By-Hash"] = "yes"
+    for name, value in (extra_fields or {}).items():
+        release[name] = value
     ordered = sorted(indexes, key=lambda index: index.path)
     for field in RELEASE_HASH_FIELDS:
         release[field] = [

@@ -8,10 +8,21 @@ from debian.deb822 import Release
 
 from publisher.aptindex import PoolKey, entry_key
 from publisher.aptstanza import Stanza, split_stanzas
-from publisher.hashing import Digests
 from publisher.stores import Store
 
 RELEASE_FIELDS = ("Origin", "Label", "Suite", "Codename", "Description")
+HASH_FIELDS = ("MD5Sum", "SHA1", "SHA256", "SHA512")
+# The Release field naming the dist's garbage-collection record (see publisher/gcrecord.py).
+# apt ignores fields it does not know; signing it makes the record part of the atomic commit.
+RECORD_FIELD = "X-R2repo-Unreferenced"
+
+
+@dataclass(frozen=True)
+class IndexEntry:
+    """One index as Release lists it: its size and its digest by Release hash field."""
+
+    size: int
+    digests: dict[str, str]
 
 
 @dataclass
@@ -21,16 +32,22 @@ class DistState:
     architectures: set[str] = field(default_factory=set)
     # component -> (Package, Version, Architecture) -> its Packages stanza
     components: dict[str, dict[PoolKey, Stanza]] = field(default_factory=dict)
-    # path under dists/<dist>/ -> SHA256, as the current Release lists them
-    index_sha256: dict[str, str] = field(default_factory=dict)
-    # path under dists/<dist>/ -> every checksum and the size the current Release lists
-    index_digests: dict[str, Digests] = field(default_factory=dict)
+    # path under dists/<dist>/ -> its size and digests, as the current Release lists them
+    index_files: dict[str, IndexEntry] = field(default_factory=dict)
     # InRelease is what clients read, so it is the state and the compare-and-swap anchor.
     inrelease_etag: str | None = None
+    release: Release | None = None  # the signed text of InRelease, parsed
+    record_sha256: str | None = None  # RECORD_FIELD of the current Release
+    # Packages indexes the Release lists but the store does not hold by hash (a damaged store).
+    missing: list[str] = field(default_factory=list)
 
     @property
     def exists(self) -> bool:
         return self.inrelease_etag is not None
+
+    @property
+    def index_sha256(self) -> dict[str, str]:
+        return {path: entry.digests["SHA256"] for path, entry in self.index_files.items()}
 
 
 def dist_prefix(dist: str) -> str:
@@ -45,22 +62,38 @@ def by_hash_path(index_path: str, hash_name: str, digest: str) -> str:
     return f"{index_path.rsplit('/', 1)[0]}/by-hash/{hash_name}/{digest}"
 
 
+def release_indexes(release: Release) -> dict[str, IndexEntry]:
+    """Every index a Release lists, with all the digests it gives for each."""
+    sizes: dict[str, int] = {}
+    digests: dict[str, dict[str, str]] = {}
+    for name in HASH_FIELDS:
+        column = "md5sum" if name == "MD5Sum" else name.lower()
+        for entry in release.get(name, []):
+            sizes[entry["name"]] = int(entry["size"])
+            digests.setdefault(entry["name"], {})[name] = entry[column]
+    return {
+        path: IndexEntry(sizes[path], digests[path]) for path in sorted(digests) if path in sizes
+    }
+
+
 # A by-hash object never changes, so its stanzas can be reused: a publish checks its change
 # and then applies it, reading the same dist twice. Only the last few indexes are kept.
 _PARSED: dict[tuple[int, str], list[Stanza]] = {}
 _PARSED_KEEP = 8
 
 
-def _read_packages(store: Store, key: str) -> list[Stanza]:
+def _read_packages(store: Store, key: str) -> list[Stanza] | None:
+    """The stanzas of a Packages file, or None when the store does not hold it."""
     cached = _PARSED.get((id(store), key))
     if cached is not None:
         return cached
     text = store.get_bytes(key)
-    stanzas = list(split_stanzas(text.decode("utf-8"))) if text else []
+    if text is None:
+        return None
+    stanzas = list(split_stanzas(text.decode("utf-8")))
     if len(_PARSED) >= _PARSED_KEEP:
         del _PARSED[next(iter(_PARSED))]
-    if text:
-        _PARSED[(id(store), key)] = stanzas
+    _PARSED[(id(store), key)] = stanzas
     return stanzas
 
 
@@ -76,8 +109,9 @@ def read_dist(store: Store, dist: str) -> DistState:
     release = Release(raw.decode("utf-8"))  # python-debian strips the clear-signature armor
     state.release_fields = {k: release[k] for k in RELEASE_FIELDS if k in release}
     state.architectures = set(release.get("Architectures", "").split())
-    state.index_sha256 = {entry["name"]: entry["sha256"] for entry in release.get("SHA256", [])}
-    state.index_digests = _listed_digests(release)
+    state.release = release
+    state.record_sha256 = release.get(RECORD_FIELD)
+    state.index_files = release_indexes(release)
     for component in release.get("Components", "").split():
         entries: dict[PoolKey, Stanza] = {}
         for arch in sorted(state.architectures):
@@ -86,26 +120,11 @@ def read_dist(store: Store, dist: str) -> DistState:
                 continue
             # By hash: a plain Packages may already hold a concurrent publisher's uncommitted work.
             key = prefix + by_hash_path(path, "SHA256", state.index_sha256[path])
-            for stanza in _read_packages(store, key):
+            stanzas = _read_packages(store, key)
+            if stanzas is None:
+                state.missing.append(key)
+                continue
+            for stanza in stanzas:
                 entries.setdefault(entry_key(stanza), stanza)
         state.components[component] = entries
     return state
-
-
-def _listed_digests(release: Release) -> dict[str, Digests]:
-    """What Release says of each index, for indexes a publish leaves as they are."""
-    listed: dict[str, dict[str, str]] = {}
-    for name, key in (
-        ("MD5Sum", "md5sum"),
-        ("SHA1", "sha1"),
-        ("SHA256", "sha256"),
-        ("SHA512", "sha512"),
-    ):
-        for entry in release.get(name, []):
-            record = listed.setdefault(entry["name"], {"size": entry["size"]})
-            record[key] = entry[key]
-    return {
-        name: Digests(int(r["size"]), r["md5sum"], r["sha1"], r["sha256"], r["sha512"])
-        for name, r in listed.items()
-        if len(r) == 5
-    }

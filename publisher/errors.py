@@ -19,3 +19,7 @@ class SigningError(R2repoError):
 
 class CommitConflict(R2repoError):
     """Other publishers kept winning the compare-and-swap; nothing was committed."""
+
+
+class BuildError(R2repoError):
+    """A package cannot be built from these settings or source files."""

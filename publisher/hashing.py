@@ -51,6 +51,18 @@ def digest_file(path: Path) -> Digests:
     return hasher.digests()
 
 
+def digest_stream(stream) -> Digests:  # type: ignore[no-untyped-def]
+    hasher = _Hasher()
+    while chunk := stream.read(CHUNK):
+        hasher.update(chunk)
+    return hasher.digests()
+
+
+def sha256_file(path: Path) -> str:
+    with open(path, "rb") as handle:
+        return sha256_stream(handle)
+
+
 def sha256_stream(stream) -> str:  # type: ignore[no-untyped-def]
     algo = hashlib.sha256()
     while chunk := stream.read(CHUNK):

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from publisher.errors import ConflictError
-from publisher.hashing import sha256_stream
 from publisher.stores import Store
+from publisher.uploads import stored_sha256
 
 
 class Placement:
@@ -19,10 +19,7 @@ class Placement:
     def existing_sha256(self, key: str) -> str | None:
         if key in self.placed:
             return self.placed[key]
-        if self.store.head(key) is None:
-            return None
-        with self.store.open_read(key) as stream:
-            return sha256_stream(stream)
+        return stored_sha256(self.store, key)  # one HEAD on S3: uploads record the sha256
 
     def place(self, source: Path, sha256: str, key: str, unique_key: str, replace: bool) -> str:
         """`key`, or `unique_key` when `key` holds other bytes and the user asked to replace."""

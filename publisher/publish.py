@@ -9,10 +9,12 @@ from pathlib import Path
 from publisher.aptpublish import AptChange, AptResult, check_dist, publish_dist
 from publisher.debpkg import DebPackage, read_debs
 from publisher.errors import ConflictError, PackageError, R2repoError
+from publisher.repository import check_repository
 from publisher.rpmpkg import RpmPackage, describe_nevra, read_rpm
 from publisher.rpmsign import sign_rpm
 from publisher.signing import Signer
 from publisher.stores import Store
+from publisher.uploads import Reporter
 from publisher.yumpublish import (
     DEFAULT_REPO_ID,
     DEFAULT_ROOT,
@@ -97,7 +99,12 @@ def sign_rpms(rpms: list[RpmPackage], signer: Signer, scratch: Path) -> list[Rpm
 
 
 def publish(
-    store: Store, inputs: Inputs, options: PublishOptions, signer: Signer, scratch: Path
+    store: Store,
+    inputs: Inputs,
+    options: PublishOptions,
+    signer: Signer,
+    scratch: Path,
+    progress: Reporter | None = None,
 ) -> PublishResult:
     if inputs.debs and not options.dist:
         raise R2repoError(
@@ -127,9 +134,10 @@ def publish(
         check_rpm_root(store, rpm_change)
     if inputs.debs:
         check_dist(store, apt_change)
+    check_repository(store, writing=True)
     result = PublishResult()
     if inputs.rpms:
-        result.rpm = publish_rpm_root(store, rpm_change, signer)
+        result.rpm = publish_rpm_root(store, rpm_change, signer, progress=progress)
     if inputs.debs:
-        result.apt = publish_dist(store, apt_change, signer)
+        result.apt = publish_dist(store, apt_change, signer, progress=progress)
     return result

@@ -7,6 +7,7 @@ loaded whole; the HTTP decisions (status, headers, ranges, preconditions) are al
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any, BinaryIO
 from urllib.parse import quote
@@ -15,10 +16,13 @@ from publisher.stores.base import ObjectInfo, Store, StoreError
 from publisher.stores.local import LocalStore
 from routes import ByteRange, Conditions, Listing, ObjectMeta, Request, RouteConfig, StoredObject
 from routes import handle as handle_request
+from routes.access import ACCESS_NAME, AccessCache
+from routes.handler import gate
 
 CHUNK = 256 * 1024
 LIST_LIMIT = 1000
 ATTEMPTS = 3  # the object can be replaced between the decision and the opening of its file
+ACCESS_TTL = 2.0  # seconds the access rules are kept before the store is read again
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -113,6 +117,17 @@ class StoreBucket:
     async def list(self, prefix: str, delimiter: str | None, cursor: str | None) -> Listing:
         return await asyncio.to_thread(self._list, prefix, delimiter, cursor)
 
+    def _read(self, key: str) -> bytes | None:
+        try:
+            return self.store.get_bytes(key)
+        except (OSError, StoreError):
+            return None
+
+    async def read(self, key: str) -> bytes | None:
+        if self.offload:
+            return await asyncio.to_thread(self._read, key)
+        return self._read(key)
+
 
 def _request(scope: Scope) -> Request:
     raw = scope.get("raw_path")
@@ -123,7 +138,9 @@ def _request(scope: Scope) -> Request:
         value = value_bytes.decode("latin-1")
         headers[name] = f"{headers[name]}, {value}" if name in headers else value
     query = scope.get("query_string", b"").decode("latin-1")
-    return Request(scope["method"], path, query, headers)
+    host = headers.get("host")
+    origin = f"{scope.get('scheme', 'http')}://{host}" if host else ""
+    return Request(scope["method"], path, query, headers, origin)
 
 
 async def _start(send: Send, status: int, headers: list[tuple[str, str]]) -> None:
@@ -180,6 +197,8 @@ def create_app(store: Store, config: RouteConfig | None = None) -> ASGIApp:
     """An ASGI application serving the repository in `store`, as the Worker would."""
     bucket = StoreBucket(store)
     route_config = config or RouteConfig()
+    rules = AccessCache(ACCESS_TTL)
+    access_key = route_config.private_prefix + ACCESS_NAME
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -188,8 +207,10 @@ def create_app(store: Store, config: RouteConfig | None = None) -> ASGIApp:
         if scope["type"] != "http":
             return
         request = _request(scope)
+        now = time.time()
+        decision = gate(request, await rules.get(bucket, access_key, now), route_config, now)
         for _ in range(ATTEMPTS):
-            response = await handle_request(request, bucket, route_config)
+            response = await handle_request(request, bucket, route_config, decision)
             body = response.body
             if isinstance(body, FileBody):
                 if not bucket.offload and body.length <= CHUNK:

@@ -9,6 +9,7 @@ import subprocess
 import tempfile
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from types import TracebackType
 
 from publisher.errors import SigningError
@@ -32,12 +33,49 @@ def gpg_binary() -> str:
     return path
 
 
+HOME_PREFIX = "r2repo-gnupg-"
+OWNER_FILE = "owner.pid"
+
+
+def _owner_alive(home: Path) -> bool:
+    try:
+        pid = int((home / OWNER_FILE).read_text())
+    except (OSError, ValueError):
+        return True  # not ours to judge, or still being created
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def sweep_abandoned_homes() -> None:
+    """Stop the gpg-agent and remove the home of publishers that were killed mid-run.
+
+    A SIGKILLed publisher cannot clean up; its agent would live on (and hold inotify watches).
+    """
+    for home in Path(tempfile.gettempdir()).glob(HOME_PREFIX + "*"):
+        if home.is_dir() and not _owner_alive(home):
+            _kill_agent(str(home))
+            shutil.rmtree(home, ignore_errors=True)
+
+
+def _kill_agent(home: str) -> None:
+    subprocess.run(
+        ["gpgconf", "--homedir", home, "--kill", "all"], capture_output=True, check=False
+    )
+
+
 class GnuPGHome:
     """A private GNUPGHOME that lives as long as the `with` block."""
 
     def __init__(self) -> None:
-        self.path = tempfile.mkdtemp(prefix="r2repo-gnupg-")
+        sweep_abandoned_homes()
+        self.path = tempfile.mkdtemp(prefix=HOME_PREFIX)
         os.chmod(self.path, 0o700)
+        (Path(self.path) / OWNER_FILE).write_text(str(os.getpid()))
 
     def __enter__(self) -> GnuPGHome:
         return self
@@ -45,11 +83,7 @@ class GnuPGHome:
     def __exit__(
         self, exc_type: type | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        subprocess.run(
-            ["gpgconf", "--homedir", self.path, "--kill", "all"],
-            capture_output=True,
-            check=False,
-        )
+        _kill_agent(self.path)
         shutil.rmtree(self.path, ignore_errors=True)
 
     def run(self, args: list[str], data: bytes | None = None, what: str = "gpg") -> bytes:

@@ -10,7 +10,10 @@ from typing import TypeVar
 from publisher.errors import CommitConflict
 from publisher.stores import PreconditionFailed
 
-MAX_ATTEMPTS = 12
+# Losers retry with capped exponential back-off and jitter; 8 publishers racing on one dist
+# all get through well within this bound (tests/integration/test_concurrency.py).
+MAX_ATTEMPTS = 30
+MAX_BACKOFF_SECONDS = 2.0
 Result = TypeVar("Result")
 
 
@@ -20,7 +23,8 @@ def with_retries(attempt: Callable[[], Result], what: str) -> Result:
         try:
             return attempt()
         except PreconditionFailed:
-            time.sleep(random.uniform(0.05, 0.2) * (number + 1))
+            backoff = min(MAX_BACKOFF_SECONDS, 0.05 * 2**number)
+            time.sleep(random.uniform(0.5, 1.5) * backoff)
     raise CommitConflict(
         f"{what}: other publishers changed it {MAX_ATTEMPTS} times while this one tried to "
         "commit; nothing of this publish is referenced, run it again"

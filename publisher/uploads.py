@@ -1,20 +1,50 @@
-"""The commit order every publish follows, so a client never sees a broken repository."""
+"""The commit order every publish follows, so a client never sees a broken repository.
+
+Phases are barriers: nothing of a phase starts before the previous phase is entirely in the
+store. Within a phase uploads run in parallel on a bounded pool (the store's client is shared),
+except the entry points, which go one by one in the order given: the first conditional one is
+the compare-and-swap anchor of the commit (InRelease, repomd.xml).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import os
+import signal
+import threading
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from enum import IntEnum
+from enum import Enum, IntEnum
 from pathlib import Path
+from typing import Protocol
 
-from publisher.stores import Store
+from publisher.errors import ConflictError
+from publisher.hashing import sha256_stream
+from publisher.stores import PreconditionFailed, Store
+
+# Test hook: a publisher that finds this variable set kills itself with SIGKILL right after its
+# Nth write (PUT or refresh) reached the store, to test that a crash at any point of the commit
+# leaves a valid repository. Never set outside tests.
+KILL_AFTER_WRITES_ENV = "R2REPO_TEST_KILL_AFTER_WRITES"
+DEFAULT_WORKERS = 4
+FOLLOWER_ATTEMPTS = 10
 
 
 class Phase(IntEnum):
-    PACKAGE = 0  # pool/ and Packages/ files: nothing references them yet
-    HASHED = 1  # content-addressed indexes: by-hash/, repodata/<hash>-*
+    PACKAGE = 0  # pool/ files: nothing references them yet
+    HASHED = 1  # content-addressed indexes: by-hash/, repodata/<hash>-*, _r2repo/ state
     INDEX = 2  # plain indexes, for clients that do not fetch by hash
     ENTRY = 3  # signed entry points, in the order given, the compare-and-swap first
+
+
+class Existing(Enum):
+    """What to do when the key already holds an object."""
+
+    OVERWRITE = "overwrite"  # always write (entry points)
+    SKIP_SAME = "skip-same"  # same bytes there: nothing to do (plain indexes, keys)
+    # Same bytes there: do not send them again, but refresh the object's time, so that garbage
+    # collection (which deletes what has been unreferenced for a grace period) keeps it.
+    TOUCH_SAME = "touch-same"
 
 
 @dataclass(frozen=True)
@@ -23,28 +53,238 @@ class Upload:
     phase: Phase
     data: bytes | None = None
     path: Path | None = None
-    # Content-addressed objects already present are the same bytes: skip them.
-    skip_if_present: bool = False
+    sha256: str | None = None  # of the bytes; decides whether the store already has them
+    existing: Existing = Existing.OVERWRITE
     if_match: str | None = None
     if_none_match: bool = False
 
+    @property
+    def conditional(self) -> bool:
+        return self.if_match is not None or self.if_none_match
 
-def commit(store: Store, uploads: Iterable[Upload], progress: Callable[[Upload], None]) -> int:
-    """Write in phase order (stable within a phase); returns how many objects were written."""
-    written = 0
-    for upload in sorted(uploads, key=lambda u: u.phase):
-        if upload.skip_if_present and store.head(upload.key) is not None:
-            continue
+    @property
+    def size(self) -> int:
+        if self.data is not None:
+            return len(self.data)
+        return self.path.stat().st_size if self.path is not None else 0
+
+
+def package_upload(key: str, source: Path, sha256: str) -> Upload:
+    """A package file: same bytes already there are refreshed, not sent again (see gc)."""
+    return Upload(key, Phase.PACKAGE, path=source, sha256=sha256, existing=Existing.TOUCH_SAME)
+
+
+class Action(Enum):
+    PUT = "put"
+    TOUCH = "touch"
+    SKIP = "skip"
+
+
+class Reporter(Protocol):
+    """Progress of a commit: told the plan once, then each upload as it completes."""
+
+    def begin(self, uploads: Sequence[Upload]) -> None: ...
+
+    def done(self, upload: Upload, action: Action) -> None: ...
+
+    def end(self) -> None: ...
+
+
+class SilentReporter:
+    def begin(self, uploads: Sequence[Upload]) -> None:
+        pass
+
+    def done(self, upload: Upload, action: Action) -> None:
+        pass
+
+    def end(self) -> None:
+        pass
+
+
+@dataclass
+class CommitStats:
+    put: int = 0
+    touched: int = 0
+    skipped: int = 0
+    bytes_put: int = 0
+
+    @property
+    def written(self) -> int:
+        return self.put + self.touched
+
+
+def stored_sha256(store: Store, key: str) -> str | None:
+    """The SHA-256 of the object at `key`: recorded by the store if it keeps one, else hashed."""
+    info = store.head(key)
+    if info is None:
+        return None
+    if info.sha256:
+        return info.sha256
+    try:
+        with store.open_read(key) as stream:
+            return sha256_stream(stream)
+    except FileNotFoundError:
+        return None
+
+
+class _KillSwitch:
+    """The test hook behind KILL_AFTER_WRITES_ENV."""
+
+    def __init__(self) -> None:
+        value = os.environ.get(KILL_AFTER_WRITES_ENV, "").strip()
+        self.limit = int(value) if value.isdigit() else None
+        self.count = 0
+        self.lock = threading.Lock()
+
+    def wrote(self) -> None:
+        if self.limit is None:
+            return
+        with self.lock:
+            self.count += 1
+            if self.count >= self.limit:
+                os.kill(os.getpid(), signal.SIGKILL)
+
+
+class _Committer:
+    def __init__(self, store: Store, reporter: Reporter, workers: int) -> None:
+        self.store = store
+        self.reporter = reporter
+        self.workers = workers
+        self.stats = CommitStats()
+        self.lock = threading.Lock()
+        self.kill = _KillSwitch()
+
+    def _count(self, upload: Upload, action: Action) -> None:
+        with self.lock:
+            if action is Action.PUT:
+                self.stats.put += 1
+                self.stats.bytes_put += upload.size
+            elif action is Action.TOUCH:
+                self.stats.touched += 1
+            else:
+                self.stats.skipped += 1
+        if action is not Action.SKIP:
+            self.kill.wrote()
+        self.reporter.done(upload, action)
+
+    def _put(self, upload: Upload, if_match: str | None, if_none_match: bool) -> str:
         if upload.path is not None:
-            store.put_file(upload.key, upload.path)
-        else:
-            assert upload.data is not None
-            store.put_bytes(
-                upload.key,
-                upload.data,
-                if_match=upload.if_match,
-                if_none_match=upload.if_none_match,
+            info = self.store.put_file(
+                upload.key, upload.path, sha256=upload.sha256, if_none_match=if_none_match
             )
-        written += 1
-        progress(upload)
-    return written
+            return info.etag
+        assert upload.data is not None
+        info = self.store.put_bytes(
+            upload.key, upload.data, if_match=if_match, if_none_match=if_none_match
+        )
+        return info.etag
+
+    def one(self, upload: Upload) -> None:
+        """An upload before the entry points, honouring `existing`."""
+        if upload.existing is Existing.OVERWRITE or upload.sha256 is None:
+            self._put(upload, upload.if_match, upload.if_none_match)
+            self._count(upload, Action.PUT)
+        elif upload.existing is Existing.SKIP_SAME:
+            if stored_sha256(self.store, upload.key) == upload.sha256:
+                self._count(upload, Action.SKIP)
+            else:
+                self._put(upload, None, False)
+                self._count(upload, Action.PUT)
+        else:
+            self._immutable(upload)
+
+    def _immutable(self, upload: Upload) -> None:
+        """Content that must never change under its name (pool files, by-hash objects)."""
+        for _ in range(2):
+            stored = stored_sha256(self.store, upload.key)
+            if stored == upload.sha256:
+                touch = getattr(self.store, "touch", None)
+                if touch is not None and touch(upload.key):
+                    self._count(upload, Action.TOUCH)
+                    return
+                self._put(upload, None, False)  # same bytes: rewriting refreshes the time
+                self._count(upload, Action.PUT)
+                return
+            if stored is not None:
+                break
+            try:
+                # If-None-Match: another publisher may be putting other bytes there right now.
+                self._put(upload, None, True)
+            except PreconditionFailed:
+                continue
+            self._count(upload, Action.PUT)
+            return
+        raise ConflictError(
+            f"{upload.key}: the store already holds other bytes under this name "
+            "(another publisher wrote it meanwhile)"
+        )
+
+    def parallel(self, uploads: list[Upload]) -> None:
+        if len(uploads) <= 1 or self.workers <= 1:
+            for upload in uploads:
+                self.one(upload)
+            return
+        with ThreadPoolExecutor(max_workers=self.workers) as pool:
+            # list() re-raises the first failure; the pool waits for the others to finish.
+            list(pool.map(self.one, uploads))
+
+    def entries(self, uploads: list[Upload]) -> None:
+        """Entry points one by one; the first conditional one decides whether this commit won."""
+        anchor: Upload | None = None
+        anchor_etag = ""
+        for upload in uploads:
+            if anchor is None and upload.conditional:
+                anchor_etag = self._put(upload, upload.if_match, upload.if_none_match)
+                anchor = upload
+                self._count(upload, Action.PUT)
+                continue
+            if anchor is None or not upload.conditional:
+                self.one(upload)
+                continue
+            if not self._follow(upload, anchor, anchor_etag):
+                return
+
+    def _follow(self, upload: Upload, anchor: Upload, anchor_etag: str) -> bool:
+        """Write an entry point that follows the anchor, unless a newer commit owns them now.
+
+        Each follower (Release, Release.gpg) is itself conditional on the version read at the
+        start, so a slow winner can never overwrite the entry points of the commit after it.
+        """
+        if_match, if_none_match = upload.if_match, upload.if_none_match
+        for _ in range(FOLLOWER_ATTEMPTS):
+            try:
+                self._put(upload, if_match, if_none_match)
+                self._count(upload, Action.PUT)
+                return True
+            except PreconditionFailed:
+                current = self.store.head(anchor.key)
+                if current is None or current.etag != anchor_etag:
+                    return False  # a later commit won: its entry points are the ones to keep
+                info = self.store.head(upload.key)
+                if_match, if_none_match = (None, True) if info is None else (info.etag, False)
+        raise PreconditionFailed(f"{upload.key}: kept changing while this commit wrote it")
+
+
+def commit(
+    store: Store,
+    uploads: Iterable[Upload],
+    reporter: Reporter | None = None,
+    *,
+    workers: int | None = None,
+) -> CommitStats:
+    """Write in phase order; PreconditionFailed when the anchor's compare-and-swap lost."""
+    ordered = sorted(uploads, key=lambda u: u.phase)
+    reporter = reporter or SilentReporter()
+    count = workers or getattr(store, "upload_workers", DEFAULT_WORKERS)
+    committer = _Committer(store, reporter, count)
+    reporter.begin(ordered)
+    try:
+        for phase in Phase:
+            batch = [u for u in ordered if u.phase == phase]
+            if phase is Phase.ENTRY:
+                committer.entries(batch)
+            else:
+                committer.parallel(batch)
+    finally:
+        reporter.end()
+    return committer.stats

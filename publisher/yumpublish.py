@@ -10,6 +10,7 @@ import createrepo_c as cr
 
 from publisher.clock import release_time
 from publisher.errors import ConflictError, R2repoError
+from publisher.hashing import digest_bytes
 from publisher.outcome import Outcome
 from publisher.placement import Placement
 from publisher.removal import Removal
@@ -20,7 +21,7 @@ from publisher.rpmversion import evr_key
 from publisher.signing import Signer
 from publisher.stores import Store
 from publisher.transaction import with_retries
-from publisher.uploads import Phase, Upload, commit
+from publisher.uploads import Existing, Phase, Reporter, Upload, commit, package_upload
 from publisher.yumrender import render_repodata
 from publisher.yumstate import RpmRootState, read_rpm_root, repomd_key
 
@@ -104,7 +105,7 @@ class _Planner:
             package = pkg.package.copy()
             package.location_href = key.removeprefix(f"{change.root}/")
             entries[pkg.nevra] = package
-            self.uploads.append(Upload(key, Phase.PACKAGE, path=pkg.path, skip_if_present=True))
+            self.uploads.append(package_upload(key, pkg.path, pkg.digests.sha256))
             self.result.added.append(describe_nevra(pkg.nevra))
         for removal in change.removals:
             matched = [n for n, p in entries.items() if removal.matches(n[0], spellings(p), n[4])]
@@ -150,7 +151,13 @@ class _Planner:
         repodata = render_repodata(entries.values(), revision)
         for name, data in repodata.files.items():
             self.uploads.append(
-                Upload(f"{root}/{name}", Phase.HASHED, data=data, skip_if_present=True)
+                Upload(
+                    f"{root}/{name}",
+                    Phase.HASHED,
+                    data=data,
+                    sha256=digest_bytes(data).sha256,
+                    existing=Existing.TOUCH_SAME,
+                )
             )
         etag = self.state.repomd_etag
         self.uploads += [
@@ -162,12 +169,20 @@ class _Planner:
                 if_match=etag,
                 if_none_match=etag is None,
             ),
+        ]
+        # The signature follows repomd.xml conditionally: a slow winner never overwrites the
+        # signature of the commit after it (see uploads._Committer._follow).
+        signature_key = f"{root}/repodata/repomd.xml.asc"
+        info = self.store.head(signature_key)
+        self.uploads.append(
             Upload(
-                f"{root}/repodata/repomd.xml.asc",
+                signature_key,
                 Phase.ENTRY,
                 data=signer.detach_sign(repodata.repomd),
-            ),
-        ]
+                if_match=None if info is None else info.etag,
+                if_none_match=info is None,
+            )
+        )
 
 
 def check_rpm_root(store: Store, change: RpmChange) -> None:
@@ -180,7 +195,7 @@ def publish_rpm_root(
     change: RpmChange,
     signer: Signer,
     now: Callable[[], float] = release_time,
-    progress: Callable[[Upload], None] = lambda upload: None,
+    progress: Reporter | None = None,
 ) -> RpmResult:
     """Apply `change` to the RPM root with compare-and-swap on repomd.xml."""
     placement = Placement(store)
@@ -194,7 +209,7 @@ def publish_rpm_root(
         planner.metadata_uploads(entries, int(now()), signer, repo_file)
         keys = {f"{change.root}/repodata/repomd.xml.key": True, "key.asc": True, "key.gpg": False}
         uploads = key_uploads(store, signer, keys) + planner.uploads
-        planner.result.written = commit(store, uploads, progress)
+        planner.result.written = commit(store, uploads, progress).written
         return planner.result
 
     return with_retries(attempt, f"RPM repository {change.root}")

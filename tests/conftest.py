@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
+import signal
 from pathlib import Path
 
 import pytest
 
 from publisher.cli import main
+from tests.support.gpg import agents_under
 
 
 class CliResult:
@@ -69,3 +73,33 @@ def tree_digest(root: Path) -> str:
         for path in sorted(p for p in root.rglob("*") if p.is_file()):
             digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def stop_gpg_agents_of_this_module(tmp_path_factory: pytest.TempPathFactory):
+    """dnf's and rpm's keyrings in test roots start gpg-agents that outlive the test."""
+    yield
+    for pid in agents_under(tmp_path_factory.getbasetemp()):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+
+
+@pytest.fixture(scope="session")
+def moto_s3():
+    """moto's S3 on 127.0.0.1 for the whole session; credentials and endpoint in os.environ."""
+    import os
+
+    from tests.support.s3 import MotoS3, s3_env
+
+    server = MotoS3()
+    saved = {name: os.environ.get(name) for name in s3_env(server)}
+    os.environ.update(s3_env(server))
+    try:
+        yield server
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        server.stop()

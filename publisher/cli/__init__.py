@@ -8,7 +8,20 @@ from collections.abc import Sequence
 
 import click
 
-from publisher.cli import demo, keys, listing, publish, remove, serve
+from publisher.cli import (
+    access,
+    build,
+    demo,
+    gc,
+    keys,
+    listing,
+    publish,
+    release,
+    remove,
+    serve,
+    token,
+    verify,
+)
 from publisher.errors import R2repoError
 from publisher.stores import StoreError
 
@@ -19,7 +32,20 @@ def cli() -> None:
     """Signed APT and YUM/DNF repositories in a directory or an R2/S3 bucket."""
 
 
-for module in (keys, publish, remove, listing, serve, demo):
+for module in (
+    keys,
+    build,
+    publish,
+    release,
+    remove,
+    listing,
+    serve,
+    verify,
+    gc,
+    demo,
+    token,
+    access,
+):
     cli.add_command(module.command)
 
 

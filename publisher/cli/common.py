@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -12,6 +13,7 @@ import click
 from publisher.errors import R2repoError
 from publisher.keys import resolve_signing_keys
 from publisher.signing import Signer
+from publisher.stores.open import StoreLocation
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
 DEFAULT_STORE = "repo"
@@ -42,13 +44,35 @@ def check_rpm_path(value: str) -> str:
     return value
 
 
-store_option: Decorator = click.option(
-    "--store",
-    envvar="R2REPO_STORE",
-    default=DEFAULT_STORE,
-    show_default=True,
-    help="Directory (or s3://BUCKET/PREFIX) holding the repository; env R2REPO_STORE.",
-)
+def store_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--store, --endpoint-url, --r2-account-id: the command receives `store: StoreLocation`."""
+
+    @click.option(
+        "--store",
+        envvar="R2REPO_STORE",
+        default=DEFAULT_STORE,
+        show_default=True,
+        help="Directory or s3://BUCKET[/PREFIX] holding the repository; env R2REPO_STORE.",
+    )
+    @click.option(
+        "--endpoint-url",
+        envvar="AWS_ENDPOINT_URL",
+        help="S3 endpoint of an s3:// store (MinIO, moto...); env AWS_ENDPOINT_URL.",
+    )
+    @click.option(
+        "--r2-account-id",
+        envvar="R2_ACCOUNT_ID",
+        help="Cloudflare account id: the s3:// store is in R2 (region auto); env R2_ACCOUNT_ID.",
+    )
+    @functools.wraps(command)
+    def wrapper(
+        *args: Any, store: str, endpoint_url: str | None, r2_account_id: str | None, **kwargs: Any
+    ) -> Any:
+        location = StoreLocation(store, endpoint_url or None, r2_account_id or None)
+        return command(*args, store=location, **kwargs)
+
+    return wrapper
+
 
 signing_option: Decorator = click.option(
     "--signing-key",

@@ -7,13 +7,14 @@ import click
 from publisher.cli.common import check_name, check_rpm_path, store_option
 from publisher.listing import list_packages, list_rpms
 from publisher.stores import open_store
+from publisher.stores.open import StoreLocation
 
 
 @click.command("list")
 @store_option
 @click.option("--dist", help="Only this dist.")
 @click.option("--rpm-path", help="Only this RPM repository (e.g. rpm).")
-def command(store: str, dist: str | None, rpm_path: str | None) -> None:
+def command(store: StoreLocation, dist: str | None, rpm_path: str | None) -> None:
     """Print where, component (or `rpm`), package, version and architecture of every package.
 
     With neither --dist nor --rpm-path, every dist and every RPM repository in the store.

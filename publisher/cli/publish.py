@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -16,26 +18,129 @@ from publisher.cli.common import (
     signing_option,
     store_option,
 )
+from publisher.progress import reporter_for
 from publisher.publish import PublishOptions, publish, read_inputs
 from publisher.stores import open_store
+from publisher.stores.open import StoreLocation
 from publisher.yumpublish import DEFAULT_REPO_ID, DEFAULT_ROOT
+
+# Where and how packages are published: shared by `publish` and `release`.
+REPOSITORY_OPTIONS = [
+    store_option,
+    click.option("--dist", help="Dist (codename) for .deb packages, e.g. bookworm."),
+    click.option("--component", default="main", show_default=True),
+    signing_option,
+    click.option(
+        "--keep",
+        type=click.IntRange(min=1),
+        help="Keep the newest N versions per package and architecture.",
+    ),
+    click.option(
+        "--replace",
+        is_flag=True,
+        help="Accept other bytes for a name, version and architecture already published.",
+    ),
+    click.option(
+        "--rpm-path",
+        default=DEFAULT_ROOT,
+        show_default=True,
+        help="Where the RPM repository lives in the store (e.g. rpm/el9).",
+    ),
+    click.option(
+        "--repo-name", default=DEFAULT_REPO_ID, show_default=True, help="Repo id of the .repo file."
+    ),
+    click.option(
+        "--base-url",
+        envvar="R2REPO_BASE_URL",
+        help="URL clients reach the store's root at, for the .repo file; env R2REPO_BASE_URL.",
+    ),
+    click.option(
+        "--sign-packages",
+        is_flag=True,
+        help="Sign each .rpm with rpmsign (first signing key); the .repo then sets gpgcheck=1.",
+    ),
+]
+REPOSITORY_PARAMS = (
+    "store",
+    "dist",
+    "component",
+    "signing_keys",
+    "keep",
+    "replace",
+    "rpm_path",
+    "repo_name",
+    "base_url",
+    "sign_packages",
+)
+
+
+def repository_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    for option in reversed(REPOSITORY_OPTIONS):
+        function = option(function)
+    return function
+
+
+def repository_settings(
+    *,
+    dist: str | None,
+    component: str,
+    keep: int | None,
+    replace: bool,
+    rpm_path: str,
+    repo_name: str,
+    base_url: str | None,
+    sign_packages: bool,
+    release_fields: dict[str, str] | None = None,
+    architectures: Sequence[str] = (),
+) -> PublishOptions:
+    """The options checked and gathered; raises before anything is read or written."""
+    check_name("dist", dist)
+    check_name("component", component)
+    for field_name in ("Suite", "Codename"):
+        check_name(field_name.lower(), (release_fields or {}).get(field_name))
+    for arch in architectures:
+        check_name("architecture", arch)
+    check_rpm_path(rpm_path)
+    check_name("repo name", repo_name)
+    return PublishOptions(
+        dist=dist,
+        component=component,
+        keep=keep,
+        replace=replace,
+        release_fields=release_fields or {},
+        architectures=set(architectures),
+        rpm_root=rpm_path,
+        repo_id=repo_name,
+        base_url=base_url,
+        sign_packages=sign_packages,
+    )
+
+
+def publish_files(
+    store: StoreLocation,
+    signing_keys: Sequence[Path],
+    options: PublishOptions,
+    files: Sequence[Path],
+) -> None:
+    """Read every file, publish them all, and report what changed."""
+    inputs = read_inputs(files)
+    target = open_store(store)
+    with open_signer(signing_keys) as signer, tempfile.TemporaryDirectory() as scratch:
+        result = publish(target, inputs, options, signer, Path(scratch), reporter_for(say))
+    for where, outcome in ((options.rpm_root, result.rpm), (options.dist or "", result.apt)):
+        if outcome is None:
+            continue
+        report("added", where, outcome.added)
+        report("removed", where, outcome.removed)
+        report("unchanged", where, outcome.unchanged)
+        for notice in outcome.notices:
+            say(f"notice: {notice}")
+        if not (outcome.added or outcome.removed):
+            say(f"{where}: nothing changed")
 
 
 @click.command("publish")
-@store_option
-@click.option("--dist", help="Dist (codename) for .deb packages, e.g. bookworm.")
-@click.option("--component", default="main", show_default=True)
-@signing_option
-@click.option(
-    "--keep",
-    type=click.IntRange(min=1),
-    help="Keep the newest N versions per package and architecture.",
-)
-@click.option(
-    "--replace",
-    is_flag=True,
-    help="Accept other bytes for a name, version and architecture already published.",
-)
+@repository_options
 @click.option("--origin")
 @click.option("--label")
 @click.option("--suite")
@@ -47,58 +152,20 @@ from publisher.yumpublish import DEFAULT_REPO_ID, DEFAULT_ROOT
     multiple=True,
     help="Also list this architecture (repeatable).",
 )
-@click.option(
-    "--rpm-path",
-    default=DEFAULT_ROOT,
-    show_default=True,
-    help="Where the RPM repository lives in the store (e.g. rpm/el9).",
-)
-@click.option(
-    "--repo-name", default=DEFAULT_REPO_ID, show_default=True, help="Repo id of the .repo file."
-)
-@click.option(
-    "--base-url",
-    envvar="R2REPO_BASE_URL",
-    help="URL clients reach the store's root at, for the .repo file; env R2REPO_BASE_URL.",
-)
-@click.option(
-    "--sign-packages",
-    is_flag=True,
-    help="Sign each .rpm with rpmsign (first signing key); the .repo then sets gpgcheck=1.",
-)
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 def command(
-    store: str,
-    dist: str | None,
-    component: str,
+    store: StoreLocation,
     signing_keys: tuple[Path, ...],
-    keep: int | None,
-    replace: bool,
     origin: str | None,
     label: str | None,
     suite: str | None,
     codename: str | None,
     description: str | None,
     architectures: tuple[str, ...],
-    rpm_path: str,
-    repo_name: str,
-    base_url: str | None,
-    sign_packages: bool,
     files: tuple[Path, ...],
+    **repository: Any,
 ) -> None:
     """Add .deb and .rpm packages to signed APT and RPM repositories."""
-    for kind, value in (
-        ("dist", dist),
-        ("component", component),
-        ("suite", suite),
-        ("codename", codename),
-    ):
-        check_name(kind, value)
-    for arch in architectures:
-        check_name("architecture", arch)
-    check_rpm_path(rpm_path)
-    check_name("repo name", repo_name)
-    inputs = read_inputs(files)
     fields = {
         name: value
         for name, value in (
@@ -110,28 +177,5 @@ def command(
         )
         if value
     }
-    options = PublishOptions(
-        dist=dist,
-        component=component,
-        keep=keep,
-        replace=replace,
-        release_fields=fields,
-        architectures=set(architectures),
-        rpm_root=rpm_path,
-        repo_id=repo_name,
-        base_url=base_url,
-        sign_packages=sign_packages,
-    )
-    target = open_store(store)
-    with open_signer(signing_keys) as signer, tempfile.TemporaryDirectory() as scratch:
-        result = publish(target, inputs, options, signer, Path(scratch))
-    for where, outcome in ((rpm_path, result.rpm), (dist or "", result.apt)):
-        if outcome is None:
-            continue
-        report("added", where, outcome.added)
-        report("removed", where, outcome.removed)
-        report("unchanged", where, outcome.unchanged)
-        for notice in outcome.notices:
-            say(f"notice: {notice}")
-        if not (outcome.added or outcome.removed):
-            say(f"{where}: nothing changed")
+    options = repository_settings(**repository, release_fields=fields, architectures=architectures)
+    publish_files(store, signing_keys, options, files)

@@ -12,11 +12,14 @@ from publisher.cli.common import (
     check_rpm_path,
     open_signer,
     report,
+    say,
     signing_option,
     store_option,
 )
+from publisher.progress import reporter_for
 from publisher.removal import Removal
 from publisher.stores import open_store
+from publisher.stores.open import StoreLocation
 from publisher.yumpublish import RpmChange, check_rpm_root, publish_rpm_root
 
 
@@ -29,7 +32,7 @@ from publisher.yumpublish import RpmChange, check_rpm_root, publish_rpm_root
 @signing_option
 @click.argument("packages", nargs=-1, required=True)
 def command(
-    store: str,
+    store: StoreLocation,
     dist: str | None,
     rpm_path: str | None,
     component: str,
@@ -51,9 +54,17 @@ def command(
         if rpm_path is not None:
             rpm_change = RpmChange(root=check_rpm_path(rpm_path), removals=removals)
             check_rpm_root(target, rpm_change)
-            report("removed", rpm_path, publish_rpm_root(target, rpm_change, signer).removed)
+            report(
+                "removed",
+                rpm_path,
+                publish_rpm_root(target, rpm_change, signer, progress=reporter_for(say)).removed,
+            )
         else:
             assert dist is not None
             change = AptChange(dist=dist, component=component, removals=removals)
             check_dist(target, change)
-            report("removed", dist, publish_dist(target, change, signer).removed)
+            report(
+                "removed",
+                dist,
+                publish_dist(target, change, signer, progress=reporter_for(say)).removed,
+            )

@@ -6,6 +6,7 @@ import click
 
 from publisher.cli.common import say, store_option
 from publisher.stores import open_store
+from publisher.stores.open import StoreLocation
 
 
 @click.command("serve")
@@ -19,7 +20,7 @@ from publisher.stores import open_store
     type=int,
     help="Cache-Control max-age of InRelease, Packages, repomd.xml.",
 )
-def command(store: str, host: str, port: int, entry_ttl: int) -> None:
+def command(store: StoreLocation, host: str, port: int, entry_ttl: int) -> None:
     """Serve the repository over HTTP with the Worker's own request handling."""
     from publisher import serve
 

@@ -14,6 +14,9 @@ class ObjectInfo:
     size: int
     etag: str  # strong ETag, quoted, as HTTP carries it
     last_modified: float  # seconds since the epoch
+    # The SHA-256 the publisher recorded when it wrote the object (S3 metadata), if the store
+    # keeps one; None means "hash the bytes to know".
+    sha256: str | None = None
 
 
 class StoreError(Exception):
@@ -48,9 +51,20 @@ class Store(Protocol):
         *,
         if_match: str | None = None,
         if_none_match: bool = False,
-    ) -> ObjectInfo: ...
+    ) -> ObjectInfo:
+        """Write `data`; with `if_match` (an ETag) or `if_none_match`, PreconditionFailed when
+        the object is not that version (or exists): the compare-and-swap of a commit."""
+        ...
 
-    def put_file(self, key: str, path: Path) -> ObjectInfo: ...
+    def put_file(
+        self, key: str, path: Path, *, sha256: str | None = None, if_none_match: bool = False
+    ) -> ObjectInfo:
+        """Write a file's bytes; `sha256`, when known, is recorded beside the object."""
+        ...
+
+    def touch(self, key: str) -> bool:
+        """Make the object's time now without sending its bytes again; False if it cannot."""
+        ...
 
     def delete(self, key: str) -> None: ...
 

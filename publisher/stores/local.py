@@ -114,12 +114,26 @@ class LocalStore:
                 raise PreconditionFailed(f"{key}: changed since it was read")
             return self._write_atomically(key, lambda out: out.write(data))
 
-    def put_file(self, key: str, path: Path) -> ObjectInfo:
+    def put_file(
+        self, key: str, path: Path, *, sha256: str | None = None, if_none_match: bool = False
+    ) -> ObjectInfo:
         def copy(out: BinaryIO) -> None:
             with open(path, "rb") as src:
                 shutil.copyfileobj(src, out, 1 << 20)
 
-        return self._write_atomically(key, copy)
+        if not if_none_match:
+            return self._write_atomically(key, copy)
+        with self._locked():
+            if self.head(key) is not None:
+                raise PreconditionFailed(f"{key}: already exists")
+            return self._write_atomically(key, copy)
+
+    def touch(self, key: str) -> bool:
+        try:
+            os.utime(self._path(key))
+        except FileNotFoundError:
+            return False
+        return True
 
     def delete(self, key: str) -> None:
         with contextlib.suppress(FileNotFoundError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from routes.access import OPEN, UNAUTHORIZED, Access, Decision, authorize
 from routes.bucket import Bucket, ObjectMeta, StoredObject
 from routes.conditional import (
     NO_CONDITIONS,
@@ -14,6 +15,7 @@ from routes.conditional import (
 from routes.config import RouteConfig
 from routes.content import cache_control_for, content_type_for
 from routes.http import Request, Response
+from routes.pages import directory_page
 from routes.paths import RejectedPath, is_directory, to_key
 from routes.ranges import ByteRange, MalformedRange, RangeNotSatisfiable, parse_range_spec
 
@@ -74,9 +76,41 @@ def _unsatisfiable(size: int) -> Response:
     )
 
 
-async def directory(request: Request, bucket: Bucket, config: RouteConfig, prefix: str) -> Response:
-    """A path ending in `/` (prefix "" is the root). The hook for listings; none are served yet."""
-    return _not_found()
+async def directory(
+    request: Request, bucket: Bucket, config: RouteConfig, prefix: str, decision: Decision = OPEN
+) -> Response:
+    """A path ending in `/`: its listing; prefix "" is the landing page."""
+    page = await directory_page(request, bucket, config, prefix, decision)
+    return _not_found() if page is None else page
+
+
+def _refused(decision: Decision, config: RouteConfig) -> Response:
+    if decision.status == UNAUTHORIZED:
+        realm = config.name.replace("\\", "").replace('"', "")
+        challenge = f'Basic realm="{realm}", charset="UTF-8"'
+        return _text(401, f"Unauthorized: {decision.reason}\n", ("www-authenticate", challenge))
+    return _text(403, f"Forbidden: {decision.reason}\n")
+
+
+def request_key(request: Request, config: RouteConfig) -> str | None:
+    """The object or directory key the request names, None when it names nothing servable."""
+    try:
+        return to_key(request.path, config.private_prefix)
+    except RejectedPath:
+        return None
+
+
+def gate(request: Request, access: Access, config: RouteConfig, now: float) -> Decision:
+    """Auth for `request`, decided before anything else (the Worker: before the edge cache)."""
+    if request.method != "GET" and request.method != "HEAD":
+        return OPEN  # answered 405 whoever asks
+    return authorize(access, request_key(request, config), request.headers, now)
+
+
+def _keep_private(response: Response) -> None:
+    for i, (name, value) in enumerate(response.headers):
+        if name == "cache-control" and value.startswith("public"):
+            response.headers[i] = (name, "private" + value[len("public") :])
 
 
 async def _head(request: Request, bucket: Bucket, config: RouteConfig, key: str) -> Response:
@@ -170,24 +204,30 @@ async def _get(request: Request, bucket: Bucket, config: RouteConfig, key: str) 
     return _ok(meta, stored.body, span, config)
 
 
-async def handle(request: Request, bucket: Bucket, config: RouteConfig) -> Response:
-    """Answer one request. Python decides status and headers; the body stays a bucket handle."""
+async def handle(
+    request: Request, bucket: Bucket, config: RouteConfig, decision: Decision = OPEN
+) -> Response:
+    """Answer one request. Python decides status and headers; the body stays a bucket handle.
+
+    `decision` is what `gate` said about the request's credentials (default: all public).
+    """
     method = request.method
     if method != "GET" and method != "HEAD":
         response = _text(405, "Method Not Allowed\n", ("allow", ALLOW))
+    elif decision.status is not None:
+        response = _refused(decision, config)
     else:
-        try:
-            key = to_key(request.path, config.private_prefix)
-        except RejectedPath:
-            key = None
+        key = request_key(request, config)
         if key is None:
             response = _not_found()
         elif is_directory(key):
-            response = await directory(request, bucket, config, key)
+            response = await directory(request, bucket, config, key, decision)
         elif method == "HEAD":
             response = await _head(request, bucket, config, key)
         else:
             response = await _get(request, bucket, config, key)
+    if decision.private:
+        _keep_private(response)
     if method == "HEAD":
         response.body = None
     return response

@@ -12,6 +12,7 @@ class Request:
     path: str  # the raw, still percent-encoded path as received, without the query
     query: str = ""
     headers: Mapping[str, str] = field(default_factory=dict)  # names in lower case
+    origin: str = ""  # scheme://host[:port] the client used, for links on pages; "" if unknown
 
 
 @dataclass(slots=True)

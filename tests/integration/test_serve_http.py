@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.support.server import free_port, python_argv, start_server, stop_server
+from tests.support.server import fetch, free_port, python_argv, start_server, stop_server
 
 DEB_KEY = "pool/main/h/hello/hello_1.0_amd64.deb"
 DEB = os.urandom(3 * 1024 * 1024 + 17)
@@ -26,7 +26,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     for key, data in {
         DEB_KEY: DEB,
         "dists/x/InRelease": INRELEASE,
-        "_r2repo/access.json": b'{"token": "secret"}',
+        # Valid (an unreadable rules file locks everything); never served all the same.
+        "_r2repo/access.json": b'{"version": 1, "rules": [], "tokens": [], "note": "secret"}',
         ".r2repo.lock": b"",
         "empty": b"",
     }.items():
@@ -44,19 +45,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
         yield port
     finally:
         stop_server(proc)
-
-
-def fetch(
-    port: int, path: str, method: str = "GET", headers: dict[str, str] | None = None
-) -> tuple[int, dict[str, str], bytes]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    try:
-        conn.request(method, path, headers=headers or {})
-        response = conn.getresponse()
-        body = response.read()
-        return response.status, {k.lower(): v for k, v in response.getheaders()}, body
-    finally:
-        conn.close()
 
 
 def stable(headers: dict[str, str]) -> dict[str, str]:

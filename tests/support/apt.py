@@ -16,7 +16,9 @@ class AptClient:
             "etc/apt/sources.list.d",
             "var/lib/apt/lists/partial",
             "var/cache/apt/archives/partial",
-            "var/lib/dpkg",
+            "var/lib/dpkg/info",
+            "var/lib/dpkg/updates",
+            "var/log/apt",
             "downloads",
         ):
             (root / sub).mkdir(parents=True, exist_ok=True)
@@ -78,6 +80,21 @@ class AptClient:
         found = sorted((self.root / "downloads").glob(f"{name}_*.deb"))
         assert found, f"apt-get download {package} wrote no file"
         return found[-1]
+
+    def install(self, *packages: str) -> subprocess.CompletedProcess[str]:
+        """Install into this root for real: dpkg unpacks there and runs maintainer scripts in it."""
+        a = self.root
+        return self.run(
+            "-o",
+            f"DPkg::Options::=--root={a}",
+            "-o",
+            f"DPkg::Options::=--admindir={a}/var/lib/dpkg",
+            "-o",
+            f"DPkg::Options::=--log={a}/var/log/dpkg.log",
+            "-y",
+            "install",
+            *packages,
+        )
 
     def show(self, package: str) -> str:
         return self.run("show", "--no-all-versions", package, tool="apt-cache").stdout

@@ -260,7 +260,6 @@ def test_r2_refusal_that_routes_overrules() -> None:
         "/.r2repo.lock",
         "/pool//main",
         "/missing.deb",
-        "/",
         "/dists/",
         "/pool/main/h/hello/hello_1.0_amd64.deb/",
     ],
@@ -286,3 +285,10 @@ def test_method_not_allowed(bucket: MemoryBucket, method: str) -> None:
     assert response.status == 405
     assert response.header("allow") == "GET, HEAD"
     assert bucket.calls == []
+
+
+def test_root_is_the_landing_page(bucket: MemoryBucket) -> None:
+    response = call(bucket, "/")
+    assert response.status == 200
+    assert response.header("content-type") == "text/html; charset=utf-8"
+    assert b"Nothing is published here yet" in response.body

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from publisher.stores import PreconditionFailed, StoreError
+from publisher.stores import StoreError
 from publisher.stores.local import LocalStore
 
 
@@ -27,19 +27,6 @@ def test_etag_changes_with_every_write(tmp_path):
     first = store.put_bytes("k", b"same")
     second = store.put_bytes("k", b"same")
     assert first.etag != second.etag
-
-
-def test_conditional_put(tmp_path):
-    store = LocalStore(tmp_path)
-    created = store.put_bytes("k", b"1", if_none_match=True)
-    with pytest.raises(PreconditionFailed):
-        store.put_bytes("k", b"2", if_none_match=True)
-    with pytest.raises(PreconditionFailed):
-        store.put_bytes("k", b"2", if_match='"stale"')
-    updated = store.put_bytes("k", b"2", if_match=created.etag)
-    assert store.get_with_info("k") == (b"2", updated)
-    with pytest.raises(PreconditionFailed):
-        store.put_bytes("missing", b"x", if_match=created.etag)
 
 
 @pytest.mark.parametrize("key", ["", "/abs", "a/../b", "a//b", "./a", "a/."])

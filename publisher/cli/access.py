@@ -1,0 +1,36 @@
+"""`r2repo access set|show`: which prefixes need a token."""
+
+from __future__ import annotations
+
+import click
+
+from publisher.access import read_access, set_rules
+from publisher.cli.common import say, store_option
+from publisher.stores import open_store
+from publisher.stores.open import StoreLocation
+
+
+@click.group("access")
+def command() -> None:
+    """Private and public prefixes (the longest matching prefix decides)."""
+
+
+@command.command("set")
+@store_option
+@click.option("--private", "private", multiple=True, help="Prefix that needs a token; / for all.")
+@click.option("--public", "public", multiple=True, help="Prefix readable by anyone.")
+def set_access(store: StoreLocation, private: tuple[str, ...], public: tuple[str, ...]) -> None:
+    """Mark prefixes private or public."""
+    if not private and not public:
+        raise click.UsageError("give --private PREFIX or --public PREFIX")
+    access = set_rules(open_store(store), private, public)
+    say(f"{sum(access.rules.values())} private prefix(es)")
+
+
+@command.command("show")
+@store_option
+def show(store: StoreLocation) -> None:
+    """prefix and private/public, one line each."""
+    access, _ = read_access(open_store(store))
+    for prefix, private in sorted(access.rules.items()):
+        click.echo(f"{prefix or '/'}\t{'private' if private else 'public'}")

@@ -1,0 +1,51 @@
+"""`r2repo gc`."""
+
+from __future__ import annotations
+
+import time
+
+import click
+
+from publisher.cli.common import say, store_option
+from publisher.gc import collect, parse_duration
+from publisher.stores import open_store
+from publisher.stores.open import StoreLocation
+
+
+@click.command("gc")
+@store_option
+@click.option(
+    "--grace",
+    default="48h",
+    show_default=True,
+    help="Keep what became unreferenced less than this ago (48h: dnf's metadata cache).",
+)
+@click.option("--dry-run", is_flag=True, help="List what would be deleted; delete nothing.")
+@click.option(
+    "--now",
+    "now_epoch",
+    type=float,
+    hidden=True,
+    help="Test hook: the current time, in seconds since the epoch.",
+)
+def command(store: StoreLocation, grace: str, dry_run: bool, now_epoch: float | None) -> None:
+    """Delete packages and metadata no index has referenced for the grace period."""
+    seconds = parse_duration(grace)
+    target = open_store(store)
+    clock = (lambda: now_epoch) if now_epoch is not None else time.time
+    result = collect(
+        target,
+        seconds,
+        now=clock,
+        dry_run=dry_run,
+        deleted=lambda info: click.echo(f"deleted\t{info.key}"),
+    )
+    if dry_run:
+        for info in result.delete:
+            click.echo(f"would delete\t{info.key}")
+    freed = sum(info.size for info in result.delete)
+    verb = "would delete" if dry_run else "deleted"
+    say(
+        f"{verb} {len(result.delete)} objects ({freed} bytes); {len(result.waiting)} unreferenced "
+        f"within the grace period kept; {result.referenced} referenced"
+    )

@@ -1,0 +1,71 @@
+"""`r2repo token create|list|revoke`: tokens for private prefixes."""
+
+from __future__ import annotations
+
+import time
+
+import click
+
+from publisher.access import create_token, read_access, revoke_token
+from publisher.cli.common import check_name, say, store_option
+from publisher.errors import R2repoError
+from publisher.stores import open_store
+from publisher.stores.open import StoreLocation
+from routes.access import AccessFileError, format_time, parse_time
+
+
+@click.group("token")
+def command() -> None:
+    """Tokens that read private prefixes (HTTP Basic password or Bearer)."""
+
+
+@command.command("create")
+@store_option
+@click.option("--name", required=True, help="Who or what holds it, e.g. ci or alice.")
+@click.option(
+    "--prefix",
+    "prefixes",
+    multiple=True,
+    required=True,
+    help="A private prefix the token may read (repeatable); / for everything.",
+)
+@click.option("--expires", help="Date (2027-01-31) or ISO date-time, UTC; default: never.")
+def create(store: StoreLocation, name: str, prefixes: tuple[str, ...], expires: str | None) -> None:
+    """Print a new token once; only its SHA-256 is stored."""
+    check_name("token name", name)
+    try:
+        expiry = parse_time(expires) if expires else None
+    except AccessFileError as exc:
+        raise R2repoError(f"--expires {exc}") from None
+    opened = open_store(store)
+    token, record = create_token(opened, name, prefixes, expiry, time.time())
+    access, _ = read_access(opened)
+    public = [p for p in record.prefixes if not access.is_private(p + "/")]
+    for prefix in public:
+        say(
+            f"warning: {prefix or '/'} is public; run `r2repo access set --private {prefix or '/'}`"
+        )
+    say(f"token {name} created; it is shown only now")
+    click.echo(token)
+
+
+@command.command("list")
+@store_option
+def list_tokens(store: StoreLocation) -> None:
+    """name, prefixes, created, expires (or never), and `expired` when it is."""
+    access, _ = read_access(open_store(store))
+    now = time.time()
+    for token in sorted(access.tokens, key=lambda t: t.name):
+        expires = "never" if token.expires is None else format_time(token.expires)
+        state = "expired" if token.expired(now) else "valid"
+        prefixes = ",".join(p or "/" for p in token.prefixes)
+        click.echo(f"{token.name}\t{prefixes}\t{format_time(token.created)}\t{expires}\t{state}")
+
+
+@command.command("revoke")
+@store_option
+@click.argument("name")
+def revoke(store: StoreLocation, name: str) -> None:
+    """Delete token NAME: it stops working within the Worker's ACCESS_TTL."""
+    revoke_token(open_store(store), name)
+    say(f"token {name} revoked")

@@ -1,0 +1,51 @@
+"""Is this store an r2repo repository? Checked before anything writes or deletes in it."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from itertools import islice
+
+from publisher.errors import R2repoError
+from publisher.stores import PreconditionFailed, Store
+
+MARKER_KEY = "_r2repo/repository.json"
+MARKER = json.dumps({"format": 1, "tool": "r2repo"}, sort_keys=True).encode("utf-8") + b"\n"
+# What r2repo writes; gc never looks outside these prefixes (plus the root key files).
+MANAGED_PREFIXES = ("dists/", "pool/", "_r2repo/")
+
+
+class NotARepository(R2repoError):
+    """The store holds objects, but not an r2repo repository: refuse to write or delete."""
+
+
+def _ensure_marker(store: Store) -> None:
+    """Written alone, before anything else of a publish: whoever sees an object sees it too."""
+    if store.head(MARKER_KEY) is None:
+        with contextlib.suppress(PreconditionFailed):
+            store.put_bytes(MARKER_KEY, MARKER, if_none_match=True)
+
+
+def _has_dists(store: Store) -> bool:
+    # Published before the marker existed: a signed dist is proof enough.
+    return any(info.key.endswith("/InRelease") for info in store.list("dists/"))
+
+
+def check_repository(store: Store, *, writing: bool) -> None:
+    """Raise NotARepository unless the store is an r2repo repository (or empty, for a publish).
+
+    A publish marks the store first. The listing comes before the look for the marker: a
+    concurrent publisher whose objects the listing shows has already written it.
+    """
+    if store.head(MARKER_KEY) is None:
+        first = list(islice(store.list(), 1))
+        if first and store.head(MARKER_KEY) is None and not _has_dists(store):
+            raise NotARepository(
+                f"{store.url}: not an r2repo repository (it holds {first[0].key!r} and maybe "
+                f"more, but no {MARKER_KEY}); refusing to "
+                + ("write into it" if writing else "work on it")
+            )
+        if not first and not writing:
+            raise NotARepository(f"{store.url}: empty, not an r2repo repository")
+    if writing:
+        _ensure_marker(store)

@@ -1,0 +1,140 @@
+"""HTML pages: a directory listing for any path ending in `/`, the landing page at `/`.
+
+jinja2 with autoescape; templates in `templates/`; no JavaScript. jinja2 is imported on the
+first page only, so a Worker that serves files never pays for it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from urllib.parse import parse_qs, quote
+
+from routes.access import Decision
+from routes.bucket import Bucket
+from routes.conditional import http_date
+from routes.config import RouteConfig
+from routes.discover import discover
+from routes.http import Request, Response
+
+TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")
+HTML = "text/html; charset=utf-8"
+PAGE_SIZE = 1000
+
+_environment = None
+
+
+def _env():
+    global _environment
+    if _environment is None:
+        import jinja2
+
+        _environment = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(TEMPLATES),
+            autoescape=True,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+    return _environment
+
+
+def human_size(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{size} B" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{size} B"  # pragma: no cover
+
+
+def slug(name: str) -> str:
+    """A file-name-safe form of the display name: keyring, .sources and .repo names."""
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "r2repo"
+
+
+@dataclass(slots=True)
+class Entry:
+    name: str
+    href: str
+    size: str
+    modified: str
+    directory: bool
+
+
+def origin(request: Request) -> str:
+    """scheme://host the client used, for copy-paste URLs."""
+    if request.origin:
+        return request.origin.rstrip("/")
+    host = request.headers.get("host", "localhost")
+    scheme = request.headers.get("x-forwarded-proto", "http")
+    return f"{scheme}://{host}"
+
+
+def _crumbs(prefix: str) -> list[tuple[str, str]]:
+    crumbs: list[tuple[str, str]] = []
+    path = "/"
+    for part in [p for p in prefix.split("/") if p]:
+        path += quote(part) + "/"
+        crumbs.append((part, path))
+    return crumbs
+
+
+async def _entries(
+    bucket: Bucket, prefix: str, cursor: str | None, decision: Decision, hidden: str
+) -> tuple[list[Entry], str | None]:
+    listing = await bucket.list(prefix, "/", cursor)
+    entries: list[Entry] = []
+    for sub in listing.prefixes:
+        name = sub[len(prefix) :].rstrip("/")
+        if not name or name.startswith(".") or sub == hidden or not decision.may_read(sub):
+            continue
+        entries.append(Entry(name, quote(name), "", "", True))
+    for meta in listing.objects:
+        name = meta.key[len(prefix) :]
+        if not name or name.startswith(".") or not decision.may_read(meta.key):
+            continue
+        modified = http_date(int(meta.last_modified))[5:-4]  # "27 Nov 2026 07:19:03"
+        entries.append(Entry(name, quote(name), human_size(meta.size), modified, False))
+    return entries, listing.cursor
+
+
+def _page(status: int, html: str, decision: Decision, config: RouteConfig) -> Response:
+    body = html.encode("utf-8")
+    # A page shown to a token can name private paths: it must never reach a shared cache.
+    personal = decision.token is not None or decision.private
+    cache = "private, no-store" if personal else f"public, max-age={config.entry_ttl}"
+    headers = [
+        ("content-type", HTML),
+        ("content-length", str(len(body))),
+        ("cache-control", cache),
+        ("vary", "Authorization"),
+        ("x-content-type-options", "nosniff"),
+        ("content-security-policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:"),
+    ]
+    return Response(status, headers, body)
+
+
+async def directory_page(
+    request: Request, bucket: Bucket, config: RouteConfig, prefix: str, decision: Decision
+) -> Response | None:
+    """The listing of `prefix` ("" is the landing page); None when there is nothing there."""
+    cursor = parse_qs(request.query).get("cursor", [None])[0] if request.query else None
+    entries, next_cursor = await _entries(bucket, prefix, cursor, decision, config.private_prefix)
+    if not entries and prefix and cursor is None:
+        return None
+    context = {
+        "name": config.name,
+        "prefix": prefix,
+        "crumbs": _crumbs(prefix),
+        "entries": entries,
+        "next": f"?cursor={quote(next_cursor, safe='')}" if next_cursor else None,
+        "base": origin(request),
+        "slug": slug(config.name),
+    }
+    if prefix:
+        return _page(200, _env().get_template("listing.html").render(context), decision, config)
+    info = await discover(bucket, decision, config.private_prefix)
+    context["info"] = info
+    context["host"] = context["base"].split("://", 1)[-1]
+    return _page(200, _env().get_template("landing.html").render(context), decision, config)

@@ -1,0 +1,387 @@
+"""The Cloudflare Python Worker: an R2 bucket filled by `r2repo publish`, served by `routes`.
+
+The only module that imports `js`, `pyodide` or `workers`. It turns the JS request into a
+`routes.Request`, lets `routes` decide (auth, status, headers), and turns the `routes.Response`
+into a JS Response whose body is the R2 object's stream, untouched. In front of that sits the
+edge cache (`caches.default`), consulted only after the auth check.
+
+Two entry points over the same adapter: `Default` (the current `WorkerEntrypoint` class) and
+`on_fetch` (the handler of older runtimes such as workerd 1.20240806, which the offline
+runtime tests use).
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from js import Date, Headers, Object, Uint8Array, caches
+from js import Request as JsRequest
+from js import Response as JsResponse
+from pyodide.ffi import JsException, create_proxy, to_js
+
+from routes import (
+    ByteRange,
+    Conditions,
+    Listing,
+    ObjectMeta,
+    RangeNotSatisfiable,
+    Request,
+    Response,
+    RouteConfig,
+    StoredObject,
+    handle,
+)
+from routes.access import ACCESS_NAME, AccessCache, Decision
+from routes.conditional import parse_http_date
+from routes.edge import (
+    cache_key,
+    may_look_up,
+    served_cache_control,
+    should_store,
+    stored_cache_control,
+)
+from routes.handler import gate, request_key
+from routes.mount import mount
+
+try:
+    from workers import WorkerEntrypoint
+except ImportError:  # runtimes before the Python Workers SDK: only on_fetch is called
+
+    class WorkerEntrypoint:  # type: ignore[no-redef]
+        def __init__(self, ctx: object, env: object) -> None:
+            self.ctx = ctx
+            self.env = env
+
+
+R2_RANGE_NOT_SATISFIABLE = "10039"
+LIST_LIMIT = 1000
+CACHE_STATUS = "x-r2repo-cache"
+# Only these request headers reach the cache lookup: the ones the Cache API evaluates.
+_LOOKUP_HEADERS = ("range", "if-none-match", "if-modified-since")
+
+
+def _absent(value: object) -> bool:
+    """None, JS null and JS undefined alike."""
+    if value is None:
+        return True
+    type_name = type(value).__name__
+    return type_name in ("JsNull", "JsUndefined") or str(value) in ("undefined", "null")
+
+
+def _js(value: dict) -> object:
+    return to_js(value, dict_converter=Object.fromEntries)
+
+
+# ---------------------------------------------------------------------------- R2 mapping
+
+
+def r2_get_options(byte_range: ByteRange | None, conditions: Conditions) -> dict:
+    """R2 `get` options from the parsed request: `range`, and `onlyIf` with dates in ms.
+
+    Only the conditions RFC 9110 evaluates are sent (If-Match hides If-Unmodified-Since,
+    If-None-Match hides If-Modified-Since). R2 compares upload times to the millisecond, HTTP
+    dates have seconds: the bounds are widened so R2 agrees with `routes`, which decides anyway.
+    """
+    options: dict = {}
+    if byte_range is not None:
+        if byte_range.suffix is not None:
+            options["range"] = {"suffix": byte_range.suffix}
+        else:
+            span = {"offset": byte_range.offset or 0}
+            if byte_range.length is not None:
+                span["length"] = byte_range.length
+            options["range"] = span
+    only_if: dict = {}
+    if conditions.if_match is not None:
+        only_if["etagMatches"] = conditions.if_match
+    elif conditions.if_unmodified_since is not None:
+        since = parse_http_date(conditions.if_unmodified_since)
+        if since is not None:  # passes while uploaded < since + 1 s
+            only_if["uploadedBefore"] = (since + 1) * 1000
+    if conditions.if_none_match is not None:
+        only_if["etagDoesNotMatch"] = conditions.if_none_match
+    elif conditions.if_modified_since is not None:
+        since = parse_http_date(conditions.if_modified_since)
+        if since is not None:  # modified only from the next whole second on
+            only_if["uploadedAfter"] = since * 1000 + 999
+    if only_if:
+        options["onlyIf"] = only_if
+    return options
+
+
+def _js_get_options(options: dict) -> object:
+    only_if = options.get("onlyIf")
+    if only_if:
+        options = {
+            **options,
+            "onlyIf": {
+                name: Date.new(value) if name.startswith("uploaded") else value
+                for name, value in only_if.items()
+            },
+        }
+    return _js(options)
+
+
+def is_range_error(exc: BaseException) -> bool:
+    """R2 throws for a range that starts beyond the object (error 10039)."""
+    return R2_RANGE_NOT_SATISFIABLE in str(exc)
+
+
+def meta_of(obj: object) -> ObjectMeta:
+    """routes' view of an R2Object (its strong ETag is `httpEtag`, quoted)."""
+    uploaded = obj.uploaded  # type: ignore[attr-defined]
+    return ObjectMeta(
+        key=str(obj.key),  # type: ignore[attr-defined]
+        size=int(obj.size),  # type: ignore[attr-defined]
+        etag=str(obj.httpEtag),  # type: ignore[attr-defined]
+        last_modified=float(uploaded.getTime()) / 1000,
+    )
+
+
+def body_of(obj: object) -> object | None:
+    """The R2ObjectBody's stream, None for an R2Object (R2 refused a precondition)."""
+    try:
+        body = obj.body  # type: ignore[attr-defined]
+    except AttributeError:
+        return None
+    return None if _absent(body) else body
+
+
+class R2Bucket:
+    """routes' Bucket over an R2 binding."""
+
+    def __init__(self, binding: object) -> None:
+        self.binding = binding
+
+    async def get(
+        self, key: str, byte_range: ByteRange | None, conditions: Conditions
+    ) -> StoredObject | None:
+        options = r2_get_options(byte_range, conditions)
+        try:
+            if options:
+                obj = await self.binding.get(key, _js_get_options(options))
+            else:
+                obj = await self.binding.get(key)
+        except JsException as exc:
+            if is_range_error(exc):
+                raise RangeNotSatisfiable(None) from None
+            if "onlyIf" not in options:
+                raise
+            # R2 refused a precondition header it cannot parse: routes evaluates it instead.
+            options.pop("onlyIf")
+            return await self.get(key, byte_range, Conditions())
+        if _absent(obj):
+            return None
+        meta = meta_of(obj)
+        body = body_of(obj)
+        span = None
+        if body is not None and byte_range is not None:
+            span = byte_range.resolve(meta.size)
+        return StoredObject(meta, body, span)
+
+    async def head(self, key: str) -> ObjectMeta | None:
+        obj = await self.binding.head(key)
+        return None if _absent(obj) else meta_of(obj)
+
+    async def list(self, prefix: str, delimiter: str | None, cursor: str | None) -> Listing:
+        options: dict = {"prefix": prefix, "limit": LIST_LIMIT}
+        if delimiter:
+            options["delimiter"] = delimiter
+        if cursor:
+            options["cursor"] = cursor
+        result = await self.binding.list(_js(options))
+        objects = [meta_of(obj) for obj in result.objects]
+        prefixes = [str(p) for p in result.delimitedPrefixes]
+        truncated = bool(result.truncated)
+        return Listing(objects, prefixes, str(result.cursor) if truncated else None)
+
+    async def read(self, key: str) -> bytes | None:
+        obj = await self.binding.get(key)
+        if _absent(obj):
+            return None
+        return bytes((await obj.arrayBuffer()).to_bytes())
+
+
+# ------------------------------------------------------------------ settings (wrangler vars)
+
+
+def _var(env: object, name: str, default: str) -> str:
+    try:
+        value = getattr(env, name)
+    except AttributeError:
+        return default
+    return default if _absent(value) else str(value)
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    config: RouteConfig
+    root: str  # the folder of the bucket served as the repository
+    access_ttl: float
+    edge_cache: bool
+
+    @classmethod
+    def from_env(cls, env: object) -> Settings:
+        config = RouteConfig(
+            entry_ttl=int(_var(env, "ENTRY_TTL", "60")),
+            name=_var(env, "REPO_NAME", "r2repo"),
+        )
+        return cls(
+            config=config,
+            root=_var(env, "SERVE_PREFIX", ""),
+            access_ttl=float(_var(env, "ACCESS_TTL", "10")),
+            edge_cache=_var(env, "EDGE_CACHE", "true").lower() not in ("false", "0", "off", "no"),
+        )
+
+
+_settings: dict[tuple[str, ...], Settings] = {}
+_access: dict[str, AccessCache] = {}
+
+
+def settings_for(env: object) -> Settings:
+    names = ("ENTRY_TTL", "REPO_NAME", "SERVE_PREFIX", "ACCESS_TTL", "EDGE_CACHE")
+    values = tuple(_var(env, name, "") for name in names)
+    if values not in _settings:
+        _settings[values] = Settings.from_env(env)
+    return _settings[values]
+
+
+# ----------------------------------------------------------------------- JS <-> routes
+
+
+def to_request(js_request: object) -> Request:
+    url = urlsplit(str(js_request.url))  # type: ignore[attr-defined]
+    headers: dict[str, str] = {}
+    for pair in js_request.headers.entries():  # type: ignore[attr-defined]
+        headers[str(pair[0]).lower()] = str(pair[1])
+    return Request(
+        method=str(js_request.method).upper(),  # type: ignore[attr-defined]
+        path=url.path or "/",
+        query=url.query,
+        headers=headers,
+        origin=f"{url.scheme}://{url.netloc}",
+    )
+
+
+def _js_body(body: object | None) -> object | None:
+    if body is None:
+        return None
+    if isinstance(body, bytes | bytearray):
+        try:
+            return bytes(body).decode("utf-8")  # a JS string; Response encodes it as UTF-8
+        except UnicodeDecodeError:
+            array = Uint8Array.new(len(body))
+            array.assign(body)
+            return array
+    return body  # the R2 object's ReadableStream
+
+
+def to_js_response(response: Response) -> object:
+    headers = Headers.new()
+    for name, value in response.headers:
+        headers.append(name, value)
+    init = _js({"status": response.status, "headers": headers})
+    return JsResponse.new(_js_body(response.body), init)
+
+
+# ---------------------------------------------------------------------------- serving
+
+
+def _lookup(url: str, request: Request) -> object:
+    headers = Headers.new()
+    for name in _LOOKUP_HEADERS:
+        value = request.headers.get(name)
+        if value is not None:
+            headers.append(name, value)
+    return JsRequest.new(url, _js({"method": "GET", "headers": headers}))
+
+
+def _from_cache(hit: object, method: str, private: bool) -> object:
+    body = None if method == "HEAD" else hit.body  # type: ignore[attr-defined]
+    if method == "HEAD" and not _absent(hit.body):  # type: ignore[attr-defined]
+        hit.body.cancel()  # type: ignore[attr-defined]
+    out = JsResponse.new(body, hit)
+    control = out.headers.get("cache-control")
+    if not _absent(control):
+        out.headers.set("cache-control", served_cache_control(str(control), private))
+    out.headers.set(CACHE_STATUS, "HIT")
+    return out
+
+
+def _store(cache: object, url: str, js_response: object, ctx: object) -> None:
+    copy = js_response.clone()  # type: ignore[attr-defined]
+    control = copy.headers.get("cache-control")
+    if not _absent(control):
+        copy.headers.set("cache-control", stored_cache_control(str(control)))
+    copy.headers.delete(CACHE_STATUS)
+    pending = cache.put(url, copy)  # type: ignore[attr-defined]
+    if ctx is None or _absent(ctx):
+        return
+    if hasattr(pending, "add_done_callback"):
+        # Pyodide hands the JS promise back as a Python future; JS gets a proxy of it that
+        # must outlive this call (a borrowed one dies on return), released once it settles.
+        handle = create_proxy(pending)
+        pending.add_done_callback(lambda _: handle.destroy())
+        pending = handle
+    ctx.waitUntil(pending)  # type: ignore[attr-defined]
+
+
+async def serve(js_request: object, env: object, ctx: object) -> object:
+    """One request: auth, then the edge cache, then R2 through `routes`."""
+    settings = settings_for(env)
+    config = settings.config
+    request = to_request(js_request)
+    bucket = mount(R2Bucket(env.BUCKET), settings.root)  # type: ignore[attr-defined]
+    rules = _access.setdefault(settings.root, AccessCache(settings.access_ttl))
+    now = time.time()
+    access = await rules.get(bucket, config.private_prefix + ACCESS_NAME, now)
+    if rules.error:
+        print(f"r2repo: {rules.error}; every path needs a token until it is fixed")
+    decision: Decision = gate(request, access, config, now)
+    key = request_key(request, config)
+    cache = url = None
+    if settings.edge_cache and may_look_up(request, key, decision):
+        cache = caches.default
+        url = cache_key(str(js_request.url), decision.private)  # type: ignore[attr-defined]
+        hit = await cache.match(_lookup(url, request))
+        if not _absent(hit):
+            return _from_cache(hit, request.method, decision.private)
+    response = await handle(request, bucket, config, decision)
+    js_response = to_js_response(response)
+    if cache is not None and url is not None and should_store(request, response):
+        _store(cache, url, js_response, ctx)
+    return js_response
+
+
+async def _serve_safely(js_request: object, env: object, ctx: object) -> object:
+    try:
+        return await serve(js_request, env, ctx)
+    except Exception:  # a bug or an R2 outage: log it, never show a stack to the client
+        print("r2repo: " + traceback.format_exc())
+        return JsResponse.new(
+            "Internal Server Error\n",
+            _js(
+                {
+                    "status": 500,
+                    "headers": _js({"content-type": "text/plain", "cache-control": "no-store"}),
+                }
+            ),
+        )
+
+
+def _raw(env: object) -> object:
+    """The JS env under the SDK's wrapper: this adapter speaks to the R2 binding itself."""
+    return getattr(env, "_env", env)
+
+
+class Default(WorkerEntrypoint):
+    async def fetch(self, request: object) -> object:
+        js_request = getattr(request, "js_object", request)
+        return await _serve_safely(js_request, _raw(self.env), self.ctx)
+
+
+async def on_fetch(request: object, env: object, ctx: object = None) -> object:
+    return await _serve_safely(request, env, ctx)

@@ -1,0 +1,127 @@
+"""A real S3 API on 127.0.0.1: moto's server, with a request log and atomic conditional PUTs.
+
+moto checks If-Match / If-None-Match and then writes, without a lock between the two; R2 and S3
+make that one atomic step. The middleware serialises conditional PUTs so that the server under
+the tests behaves like the real ones (otherwise two racing publishers could both "win").
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import os
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote
+
+import boto3
+from botocore.config import Config
+from moto.moto_server.threaded_moto_server import MotoRequestHandler
+from moto.server import DomainDispatcherApplication, create_backend_app
+from werkzeug.serving import make_server
+
+from tests.support.server import free_port
+
+CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "r2repo-tests",
+    "AWS_SECRET_ACCESS_KEY": "r2repo-tests-secret",
+    "AWS_REGION": "auto",
+}
+
+
+@dataclass
+class RequestLog:
+    """(method, bucket, key) of every request, in arrival order."""
+
+    entries: list[tuple[str, str, str]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, method: str, path: str) -> None:
+        bucket, _, key = unquote(path).lstrip("/").partition("/")
+        with self.lock:
+            self.entries.append((method, bucket, key))
+
+    def mark(self) -> int:
+        with self.lock:
+            return len(self.entries)
+
+    def since(self, mark: int, method: str | None = None, bucket: str | None = None) -> list[str]:
+        with self.lock:
+            found = self.entries[mark:]
+        return [
+            key
+            for m, b, key in found
+            if (method is None or m == method) and (bucket is None or b == bucket)
+        ]
+
+
+class _Middleware:
+    def __init__(self, app: Any, log: RequestLog) -> None:
+        self.app = app
+        self.log = log
+        self.conditional = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        method = environ["REQUEST_METHOD"]
+        self.log.add(method, environ.get("PATH_INFO", ""))
+        conditional = method == "PUT" and (
+            "HTTP_IF_MATCH" in environ or "HTTP_IF_NONE_MATCH" in environ
+        )
+        if not conditional:
+            return self.app(environ, start_response)
+        with self.conditional:
+            # Read the whole answer under the lock: the write happens while it is produced.
+            return list(self.app(environ, start_response))
+
+
+class MotoS3:
+    """A running moto S3 server; `bucket()` makes a fresh, empty bucket."""
+
+    _names = itertools.count(1)
+
+    def __init__(self) -> None:
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        self.port = free_port()
+        self.endpoint = f"http://127.0.0.1:{self.port}"
+        self.log = RequestLog()
+        app = _Middleware(DomainDispatcherApplication(create_backend_app), self.log)
+        self.server = make_server(
+            "127.0.0.1", self.port, app, threaded=True, request_handler=MotoRequestHandler
+        )
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        self.client = boto3.client(
+            "s3",
+            endpoint_url=self.endpoint,
+            region_name="us-east-1",
+            aws_access_key_id=CREDENTIALS["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+            config=Config(s3={"addressing_style": "path"}),
+        )
+
+    def bucket(self, prefix: str = "repo") -> str:
+        name = f"{prefix}-{os.getpid()}-{next(self._names)}"
+        self.client.create_bucket(Bucket=name)
+        return name
+
+    def keys(self, bucket: str) -> dict[str, dict[str, Any]]:
+        found: dict[str, dict[str, Any]] = {}
+        for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+            for item in page.get("Contents", ()):
+                found[item["Key"]] = item
+        return found
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.thread.join(5)
+
+
+def s3_env(moto: MotoS3) -> dict[str, str]:
+    """Environment for an `r2repo` subprocess talking to `moto`."""
+    return {**CREDENTIALS, "AWS_ENDPOINT_URL": moto.endpoint}
+
+
+def iter_objects(moto: MotoS3, bucket: str) -> Iterator[str]:
+    yield from sorted(moto.keys(bucket))
