@@ -47,22 +47,37 @@ def read_rpm_root(store: Store, root: str) -> RpmRootState:
         directory = Path(scratch)
         (directory / "repomd.xml").write_bytes(raw)
         repomd = cr.Repomd(str(directory / "repomd.xml"))
-        paths: dict[str, str] = {}
+        hrefs: dict[str, str] = {}
         for record in repomd.records:
             state.metadata_hrefs.append(record.location_href)
             if record.type in METADATA_TYPES:
-                data = store.get_bytes(f"{root}/{record.location_href}")
-                if data is None:
-                    raise FileNotFoundError(f"{root}/{record.location_href}")
-                local = directory / Path(record.location_href).name
-                local.write_bytes(data)
-                paths[record.type] = str(local)
-        if set(paths) != set(METADATA_TYPES):
+                hrefs[record.type] = f"{root}/{record.location_href}"
+        if set(hrefs) != set(METADATA_TYPES):
             return state
-        with quiet_stderr():
-            packages = list(
-                cr.PackageIterator(paths["primary"], paths["filelists"], paths["other"])
-            )
+        # The metadata files are content-addressed (<sha256>-primary.xml.gz): a publish that
+        # checks its change and then applies it parses them once.
+        cache_key = (id(store), *(hrefs[kind] for kind in METADATA_TYPES))
+        packages = _PARSED.get(cache_key)
+        if packages is None:
+            packages = _parse(store, hrefs, directory)
+            _PARSED.clear()
+            _PARSED[cache_key] = packages
     for package in packages:
         state.packages[nevra_of(package)] = package
     return state
+
+
+_PARSED: dict[tuple[object, ...], list[cr.Package]] = {}
+
+
+def _parse(store: Store, hrefs: dict[str, str], directory: Path) -> list[cr.Package]:
+    paths: dict[str, str] = {}
+    for kind, key in hrefs.items():
+        data = store.get_bytes(key)
+        if data is None:
+            raise FileNotFoundError(key)
+        local = directory / key.rsplit("/", 1)[-1]
+        local.write_bytes(data)
+        paths[kind] = str(local)
+    with quiet_stderr():
+        return list(cr.PackageIterator(paths["primary"], paths["filelists"], paths["other"]))
