@@ -17,7 +17,7 @@ SAMPLE_SECONDS = 0.02
 @dataclass(frozen=True)
 class Run:
     seconds: float
-    peak_rss: int  # bytes: the largest sum over the process tree seen while it ran
+    peak_rss: int  # bytes: the largest sum (PSS) over the process tree seen while it ran
 
 
 class CommandFailed(RuntimeError):
@@ -36,6 +36,15 @@ def _children(pid: int) -> list[int]:
 
 
 def _rss(pid: int) -> int:
+    """The process's proportional set size: pages shared with its forked workers count once
+    across the tree, not once per process as the plain resident set would."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as handle:
+            for line in handle:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, IndexError, ValueError):
+        pass
     try:
         with open(f"/proc/{pid}/statm") as handle:
             return int(handle.read().split()[1]) * PAGE
