@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
             )  # fmt: skip
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    report.write(out, report.render(sections, scale.name))
+    report.write(out, report.render(sections, scale.name), merge=args.only is not None)
     say(f"wrote {out}")
     return 0
 

@@ -88,12 +88,32 @@ def render(sections: list[Table | Figures], scale: str) -> str:
     return "\n".join(parts)
 
 
-def write(path: Path, generated: str) -> None:
+def _sections(block: str) -> dict[str, str]:
+    """The scenario sections of a generated block, by their scenario number."""
+    found: dict[str, str] = {}
+    for part in block.split("\n### ")[1:]:
+        part = part.split("\n" + END)[0].rstrip("\n")
+        found[part.split(":", 1)[0]] = "### " + part
+    return found
+
+
+def _merged(old_block: str, new_block: str) -> str:
+    """A run of some scenarios (--only) keeps the sections of the others from the last run."""
+    sections = _sections(old_block)
+    sections.update(_sections(new_block))
+    head = new_block.split("\n### ")[0].rstrip("\n")
+    ordered = [sections[key] for key in sorted(sections)]
+    return "\n\n".join([head, *ordered]) + "\n\n" + END
+
+
+def write(path: Path, generated: str, merge: bool = False) -> None:
     """Replace what lies between the markers (or append them) and keep everything else."""
     current = path.read_text() if path.exists() else "# Benchmarks\n\n"
     if BEGIN in current and END in current:
         head, rest = current.split(BEGIN, 1)
-        tail = rest.split(END, 1)[1]
+        old_block, tail = rest.split(END, 1)
+        if merge:
+            generated = _merged(BEGIN + old_block + END, generated)
         text = head + generated + tail
     else:
         text = current.rstrip("\n") + "\n\n" + generated + "\n"
