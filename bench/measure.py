@@ -84,7 +84,6 @@ def run(command: list[str], cwd: Path | None = None, env: dict[str, str] | None 
     )
     sampler = _Sampler(proc.pid)
     sampler.start()
-    # wait4 gives the main process's own peak even when it outlives every sample.
     stderr = proc.stderr.read() if proc.stderr else b""
     _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - started
@@ -94,7 +93,9 @@ def run(command: list[str], cwd: Path | None = None, env: dict[str, str] | None 
     if proc.returncode != 0:
         tail = stderr.decode("utf-8", "replace").strip().splitlines()[-5:]
         raise CommandFailed(f"{' '.join(command[:4])} ...: exit {proc.returncode}: {tail}")
-    return Run(seconds, max(sampler.peak, usage.ru_maxrss * 1024))
+    # Not usage.ru_maxrss: it counts the forked copy of this (benchmark) process before exec.
+    del usage
+    return Run(seconds, sampler.peak)
 
 
 def run_all(commands: list[list[str]], cwd: Path | None = None, env: dict | None = None) -> Run:  # type: ignore[type-arg]

@@ -146,8 +146,7 @@ def memory_figures(debs: DebScenarios) -> Figures:
         "Scenario 5: peak memory of r2repo",
         "Largest memory of the whole process tree: the sum of each process's proportional set "
         "size (PSS, so pages a forked worker shares with its parent count once), sampled every "
-        "20 ms, or the main process's own peak RSS from wait4 if larger; scenarios 1 and 2, "
-        "reprepro and aptly beside r2repo.",
+        "20 ms; scenarios 1 and 2, reprepro and aptly beside r2repo.",
         ["packages", "scenario", "r2repo MB", "reprepro MB", "aptly MB"],
         target="under 500 MB at 50,000 packages.",
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import lzma
+import multiprocessing
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -93,7 +94,11 @@ def render_groups(dist_fields: dict[str, str], groups: Sequence[Group]) -> list[
     done: dict[str, tuple[bytes, Digests]] = {}
     workers = min(os.cpu_count() or 1, len(jobs))
     if workers > 1 and sum(len(data) for data in plains.values()) >= PARALLEL_BYTES:
-        with ProcessPoolExecutor(workers) as pool:
+        # Fresh workers, not forks of this process: a fork of a publisher holding 50,000
+        # stanzas copies its pages as soon as the child's garbage collector touches them.
+        with ProcessPoolExecutor(
+            workers, mp_context=multiprocessing.get_context("forkserver")
+        ) as pool:
             futures: dict[str, Future[tuple[bytes, Digests]]] = {
                 path: pool.submit(_compress, kind, data) for path, kind, data in jobs
             }
