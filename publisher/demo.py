@@ -2,67 +2,65 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from publisher.errors import R2repoError
-from publisher.keys import DEFAULT_KEY_DIR, resolve_signing_keys
+from publisher.build import build_packages
+from publisher.build.spec import make_spec
+from publisher.keys import resolve_signing_keys
 from publisher.publish import PublishOptions, publish, read_inputs
 from publisher.signing import Signer
 from publisher.stores import open_store
 
 DIST = "stable"
+# (name, version, architecture, what the installed program prints)
 SAMPLES = (
-    ("r2repo-hello", "1.0.0-1", "amd64", "#!/bin/sh\necho 'hello from r2repo'\n"),
-    ("r2repo-docs", "1:2.0-1", "all", "#!/bin/sh\necho 'r2repo docs: see README.md'\n"),
+    ("r2repo-hello", "1.0.0", "amd64", "hello from r2repo"),
+    ("r2repo-docs", "2.0", "all", "r2repo docs: see README.md"),
 )
 
 
-def build_sample(directory: Path, name: str, version: str, arch: str, script: str) -> Path:
-    root = directory / f"{name}-root"
-    (root / "DEBIAN").mkdir(parents=True)
-    (root / "usr" / "bin").mkdir(parents=True)
-    program = root / "usr" / "bin" / name
-    program.write_text(script)
-    program.chmod(0o755)
-    (root / "DEBIAN" / "control").write_text(
-        f"Package: {name}\nVersion: {version}\nArchitecture: {arch}\n"
-        "Maintainer: r2repo demo <r2repo@localhost>\nSection: utils\nPriority: optional\n"
-        f"Description: r2repo sample package {name}\n A package built by `r2repo demo`.\n"
-    )
-    output = directory / f"{name}.deb"
-    if shutil.which("dpkg-deb") is None:
-        raise R2repoError("dpkg-deb: not found (install the dpkg package) to build the samples")
-    subprocess.run(
-        ["dpkg-deb", "--root-owner-group", "-Zxz", "--build", str(root), str(output)],
-        check=True,
-        capture_output=True,
-    )
-    return output
+def build_samples(directory: Path) -> list[Path]:
+    """A .deb and an .rpm of each sample, written by r2repo's own package builder."""
+    built: list[Path] = []
+    for name, version, arch, message in SAMPLES:
+        program = directory / name
+        program.write_text(f"#!/bin/sh\necho '{message}'\n")
+        program.chmod(0o755)
+        spec = make_spec(
+            name=name,
+            version=version,
+            arch=arch,
+            maintainer="r2repo demo <r2repo@localhost>",
+            description=f"r2repo sample package {name}",
+            files=[f"{program}=/usr/bin/{name}"],
+            license="Apache-2.0",
+        )
+        built += build_packages(spec, ["deb", "rpm"], directory / "dist")
+    return built
 
 
 def run_demo(
     store_dir: Path, host: str, port: int, serve: bool, say: Callable[[str], None]
 ) -> None:
     store = open_store(str(store_dir))
+    url = f"http://{host}:{port}"
     with tempfile.TemporaryDirectory(prefix="r2repo-demo-") as scratch:
-        debs = [build_sample(Path(scratch), *sample) for sample in SAMPLES]
-        inputs = read_inputs(debs)
+        inputs = read_inputs(build_samples(Path(scratch)))
+        options = PublishOptions(dist=DIST, base_url=url)
         with Signer(resolve_signing_keys([], say)) as signer:
-            result = publish(store, inputs, PublishOptions(dist=DIST), signer, Path(scratch))
-    assert result.apt is not None
-    for line in result.apt.added + result.apt.unchanged:
-        say(f"published {line}")
-    keyring = (DEFAULT_KEY_DIR / "key.gpg").resolve()
-    url = f"http://{host}:{port}/"
-    say(f"repository in {store_dir.resolve()}")
-    say(f"apt line: deb [signed-by={store_dir.resolve() / 'key.gpg'}] {url} {DIST} main")
-    say(f"signing key (public): {keyring if keyring.exists() else store_dir / 'key.gpg'}")
+            result = publish(store, inputs, options, signer, Path(scratch))
+    for outcome in (result.apt, result.rpm):
+        for line in outcome.added + outcome.unchanged if outcome else []:
+            say(f"published {line}")
+    root = store_dir.resolve()
+    say(f"repository in {root}")
+    say(f"apt:  deb [signed-by={root / 'key.gpg'}] {url}/ {DIST} main")
+    say(f"dnf:  curl -o /etc/yum.repos.d/r2repo.repo {url}/rpm/r2repo.repo")
+    say(f"public key: {root / 'key.asc'} (also served at {url}/key.asc)")
     if serve:
         from publisher import serve as server
 
-        say(f"serving on {url} (Ctrl-C stops)")
+        say(f"serving on {url}/ (Ctrl-C stops)")
         server.run(store, host=host, port=port)

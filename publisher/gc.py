@@ -1,15 +1,16 @@
 """`r2repo gc`: delete what no current index references and has not for the grace period.
 
 "Since when unreferenced" comes from the records each commit signs into its Release
-(publisher/gcrecord.py). An object no record mentions (the upload of a publish that lost or was
-killed, or an entry older than the record's horizon) counts from its own last-modified time;
-a later time always wins, so an object a publisher uploaded or refreshed again is safe for a
-whole grace period after that.
+(publisher/gcrecord.py) or its repomd.xml (publisher/yumgc.py). An object no record mentions
+(the upload of a publish that lost or was killed, or an entry older than the record's horizon)
+counts from its own last-modified time; a later time always wins, so an object a publisher
+uploaded or refreshed again is safe for a whole grace period after that.
 
 Safety against a publish running at the same time: a publisher relies only on objects the
 current index names (which cannot be collected for a grace period after they stop being named)
 or on objects it uploads or refreshes itself (which are young). Right before deleting, gc
-re-reads each dist's InRelease and starts over if one changed, and re-checks each object's time.
+re-reads each dist's InRelease and each RPM root's repomd.xml and starts over if one changed,
+and re-checks each object's time.
 """
 
 from __future__ import annotations
@@ -22,9 +23,11 @@ from dataclasses import dataclass, field
 from publisher.aptstate import dist_prefix, read_dist
 from publisher.errors import R2repoError
 from publisher.gcrecord import HORIZON_SECONDS, dist_references, load_record
-from publisher.listing import dist_names
+from publisher.listing import dist_names, rpm_roots
 from publisher.repository import MANAGED_PREFIXES, MARKER_KEY, check_repository
 from publisher.stores import ObjectInfo, Store
+from publisher.yumgc import MANAGED_DIRECTORIES, load_root_record, state_references
+from publisher.yumstate import METADATA_TYPES, read_rpm_root, repomd_key
 
 DEFAULT_GRACE_SECONDS = 48 * 3600  # dnf keeps metadata for 48 hours
 ROOT_FILES = frozenset({"key.asc", "key.gpg", MARKER_KEY})
@@ -45,6 +48,7 @@ class References:
     keys: set[str] = field(default_factory=set)
     since: dict[str, float] = field(default_factory=dict)  # key -> unreferenced since
     anchors: dict[str, str | None] = field(default_factory=dict)  # entry point -> ETag
+    prefixes: list[str] = field(default_factory=lambda: list(MANAGED_PREFIXES))  # looked at
 
 
 @dataclass
@@ -72,8 +76,32 @@ def apt_references(store: Store, refs: References) -> None:
             refs.since[key] = max(since, refs.since.get(key, since))
 
 
-# One function per repository kind; an RPM root plugs in here.
-REFERENCE_READERS: list[Callable[[Store, References], None]] = [apt_references]
+def rpm_references(store: Store, refs: References) -> None:
+    for root in rpm_roots(store):
+        try:
+            state = read_rpm_root(store, root)
+        except FileNotFoundError as missing:
+            raise R2repoError(
+                f"{missing}: missing, so what {root} references is unknown; refusing to collect "
+                "(run r2repo verify)"
+            ) from None
+        if not state.exists:
+            continue
+        found = {f.type for f in state.repodata}
+        if not set(METADATA_TYPES) <= found:
+            raise R2repoError(
+                f"{repomd_key(root)}: lists no {', '.join(sorted(set(METADATA_TYPES) - found))}, "
+                "so what the root references is unknown; refusing to collect"
+            )
+        refs.anchors[repomd_key(root)] = state.repomd_etag
+        refs.prefixes += [f"{root}/{directory}" for directory in MANAGED_DIRECTORIES]
+        refs.keys |= state_references(state)
+        for key, since in load_root_record(store, state).items():
+            refs.since[key] = max(since, refs.since.get(key, since))
+
+
+# One function per repository kind.
+REFERENCE_READERS: list[Callable[[Store, References], None]] = [apt_references, rpm_references]
 
 
 def references(store: Store) -> References:
@@ -87,7 +115,7 @@ def plan(store: Store, grace: float, now: float) -> tuple[GcPlan, References]:
     refs = references(store)
     result = GcPlan()
     cutoff = now - grace
-    for prefix in MANAGED_PREFIXES:
+    for prefix in refs.prefixes:
         for info in store.list(prefix):
             if info.key in refs.keys:
                 result.referenced += 1
@@ -99,6 +127,7 @@ def plan(store: Store, grace: float, now: float) -> tuple[GcPlan, References]:
 
 def _anchors_unchanged(store: Store, refs: References) -> bool:
     current = {dist_prefix(d) + "InRelease" for d in dist_names(store)}
+    current |= {repomd_key(root) for root in rpm_roots(store)}
     if current != set(refs.anchors):
         return False
     for key, etag in refs.anchors.items():

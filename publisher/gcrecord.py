@@ -49,7 +49,11 @@ def dist_references(
 def load_record(store: Store, dist: str, sha256: str | None) -> dict[str, float]:
     if not sha256:
         return {}
-    raw = store.get_bytes(record_key(dist, sha256))
+    return parse_record(store.get_bytes(record_key(dist, sha256)))
+
+
+def parse_record(raw: bytes | None) -> dict[str, float]:
+    """The entries of a record; empty when missing or unreadable (gc then uses object times)."""
     if raw is None:
         return {}
     try:

@@ -1,4 +1,4 @@
-"""`r2repo verify`: does every published byte match what signs for it?
+"""`r2repo verify`: does every published byte match what signs for it? (RPM: yumverify.py)
 
 Problems are what breaks a client: a bad signature, an index missing or wrong by hash, a package
 missing or of other size or digests than its index says. Notes are the leftovers of a commit in
@@ -16,10 +16,11 @@ from publisher.aptrepair import unfinished
 from publisher.aptstate import DistState, by_hash_path, dist_prefix, read_dist
 from publisher.gcrecord import record_key
 from publisher.hashing import Digests, digest_bytes, digest_stream
-from publisher.listing import dist_names
+from publisher.listing import dist_names, rpm_roots
 from publisher.repository import check_repository
 from publisher.sigcheck import SignatureChecker
 from publisher.stores import Store
+from publisher.yumverify import RpmRootCheck
 
 PACKAGE_DIGESTS = (("MD5sum", "md5"), ("SHA1", "sha1"), ("SHA256", "sha256"), ("SHA512", "sha512"))
 RELEASE_DIGESTS = (("MD5Sum", "md5"), ("SHA1", "sha1"), ("SHA256", "sha256"), ("SHA512", "sha512"))
@@ -155,7 +156,7 @@ def verify(
     workers: int | None = None,
     say: Callable[[str], None] = lambda message: None,
 ) -> VerifyReport:
-    """Check every dist of the store; the keyring defaults to the store's own key.gpg."""
+    """Check every dist and RPM root; the keyring defaults to the store's own key.gpg."""
     check_repository(store, writing=False)
     report = VerifyReport()
     count = workers or getattr(store, "upload_workers", 4)
@@ -181,6 +182,13 @@ def verify(
             dist_indexes, dist_packages = verifier.expected(state)
             indexes += dist_indexes
             packages += dist_packages
+        for root in rpm_roots(store):
+            say(f"verifying {root}/")
+            check = RpmRootCheck(store, root, checker)
+            check.run()
+            report.problems += check.problems
+            indexes += [Expected(*item) for item in check.repodata]
+            packages += [Expected(*item) for item in check.packages]
         unique = _merge_packages(packages, report)
         report.problems += check_objects(store, indexes, count)
         report.problems += check_objects(store, unique, count)

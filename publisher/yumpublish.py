@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -10,6 +11,7 @@ import createrepo_c as cr
 
 from publisher.clock import release_time
 from publisher.errors import ConflictError, R2repoError
+from publisher.gcrecord import next_record, render_record
 from publisher.hashing import digest_bytes
 from publisher.outcome import Outcome
 from publisher.placement import Placement
@@ -18,12 +20,15 @@ from publisher.repofile import DEFAULT_BASE_URL, RepoFile
 from publisher.repokeys import key_uploads
 from publisher.rpmpkg import NEVRA, RpmPackage, describe_nevra
 from publisher.rpmversion import evr_key
+from publisher.sigcheck import SignatureChecker
 from publisher.signing import Signer
 from publisher.stores import Store
 from publisher.transaction import with_retries
 from publisher.uploads import Existing, Phase, Reporter, Upload, commit, package_upload
+from publisher.yumgc import load_root_record, root_references, signature_key, state_references
 from publisher.yumrender import render_repodata
-from publisher.yumstate import RpmRootState, read_rpm_root, repomd_key
+from publisher.yumrepair import signature_behind
+from publisher.yumstate import RECORD_TYPE, RpmRootState, read_rpm_root, repomd_key
 
 DEFAULT_ROOT = "rpm"
 DEFAULT_REPO_ID = "r2repo"
@@ -136,19 +141,41 @@ class _Planner:
         gpgcheck = change.packages_signed or bool(previous and previous.gpgcheck)
         return RepoFile(change.repo_id, base_url.rstrip("/"), change.root, gpgcheck)
 
-    def changed(self, repo_file: RepoFile) -> bool:
+    def changed(self, repo_file: RepoFile, signer: Signer) -> bool:
         stored = self.store.get_bytes(repo_file.key)
-        return (
+        if (
             not self.state.exists
             or bool(self.result.added or self.result.removed)
             or stored != repo_file.render()
+        ):
+            return True
+        # A publisher killed between repomd.xml and its signature: sign again.
+        with SignatureChecker(signer.public_keys(False)) as checker:
+            return signature_behind(self.store, self.state, checker) is not None
+
+    def record(self, entries: dict[NEVRA, cr.Package], rendered: list[str], now: float) -> bytes:
+        """The gc record of the new state (see yumgc): the old one plus what this commit drops."""
+        old_refs = state_references(self.state)
+        new_refs = root_references(
+            self.change.root, rendered, (p.location_href for p in entries.values())
         )
+        old = load_root_record(self.store, self.state)
+        return render_record(next_record(old, old_refs, new_refs, now))
 
     def metadata_uploads(
-        self, entries: dict[NEVRA, cr.Package], revision: int, signer: Signer, repo_file: RepoFile
+        self,
+        entries: dict[NEVRA, cr.Package],
+        revision: int,
+        signer: Signer,
+        repo_file: RepoFile,
+        now: float,
     ) -> None:
         root = self.change.root
-        repodata = render_repodata(entries.values(), revision)
+        repodata = render_repodata(
+            entries.values(),
+            revision,
+            lambda hrefs: {RECORD_TYPE: self.record(entries, hrefs, now)},
+        )
         for name, data in repodata.files.items():
             self.uploads.append(
                 Upload(
@@ -172,11 +199,10 @@ class _Planner:
         ]
         # The signature follows repomd.xml conditionally: a slow winner never overwrites the
         # signature of the commit after it (see uploads._Committer._follow).
-        signature_key = f"{root}/repodata/repomd.xml.asc"
-        info = self.store.head(signature_key)
+        info = self.store.head(signature_key(root))
         self.uploads.append(
             Upload(
-                signature_key,
+                signature_key(root),
                 Phase.ENTRY,
                 data=signer.detach_sign(repodata.repomd),
                 if_match=None if info is None else info.etag,
@@ -196,17 +222,21 @@ def publish_rpm_root(
     signer: Signer,
     now: Callable[[], float] = release_time,
     progress: Reporter | None = None,
+    clock: Callable[[], float] = time.time,
 ) -> RpmResult:
-    """Apply `change` to the RPM root with compare-and-swap on repomd.xml."""
+    """Apply `change` to the RPM root with compare-and-swap on repomd.xml.
+
+    `now` dates repomd.xml (SOURCE_DATE_EPOCH aware); `clock` dates the gc record.
+    """
     placement = Placement(store)
 
     def attempt() -> RpmResult:
         planner = _Planner(store, change, placement)
         entries = planner.apply()
         repo_file = planner.repo_file()
-        if not planner.changed(repo_file):
+        if not planner.changed(repo_file, signer):
             return planner.result
-        planner.metadata_uploads(entries, int(now()), signer, repo_file)
+        planner.metadata_uploads(entries, int(now()), signer, repo_file, clock())
         keys = {f"{change.root}/repodata/repomd.xml.key": True, "key.asc": True, "key.gpg": False}
         uploads = key_uploads(store, signer, keys) + planner.uploads
         planner.result.written = commit(store, uploads, progress).written

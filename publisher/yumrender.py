@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,8 +32,17 @@ def sort_packages(packages: Iterable[cr.Package]) -> list[cr.Package]:
     )
 
 
-def render_repodata(packages: Iterable[cr.Package], revision: int) -> Repodata:
-    """Metadata for `packages` with content-addressed file names; revision and timestamps fixed."""
+ExtraRecords = Callable[[list[str]], Mapping[str, bytes]]
+
+
+def render_repodata(
+    packages: Iterable[cr.Package], revision: int, extra: ExtraRecords | None = None
+) -> Repodata:
+    """Metadata for `packages` with content-addressed file names; revision and timestamps fixed.
+
+    `extra`, given the hrefs of the package metadata, returns more records: a type mapped to
+    bytes stored as they are (`repodata/<sha256>-<type>.json`).
+    """
     ordered = sort_packages(packages)
     with tempfile.TemporaryDirectory(prefix="r2repo-repodata-") as scratch:
         directory = Path(scratch) / "repodata"
@@ -47,6 +56,15 @@ def render_repodata(packages: Iterable[cr.Package], revision: int) -> Repodata:
             for package in ordered:
                 writer.add_pkg(package)
             writer.close()
+            record = cr.RepomdRecord(kind, str(path))
+            record.fill(cr.SHA256)
+            record.set_timestamp(revision)
+            record.rename_file()
+            repomd.set_record(record)
+        hrefs = [f"repodata/{path.name}" for path in sorted(directory.iterdir())]
+        for kind, data in (extra(hrefs) if extra else {}).items():
+            path = directory / f"{kind}.json"
+            path.write_bytes(data)
             record = cr.RepomdRecord(kind, str(path))
             record.fill(cr.SHA256)
             record.set_timestamp(revision)

@@ -12,6 +12,22 @@ from publisher.rpmpkg import NEVRA, quiet_stderr
 from publisher.stores import Store
 
 METADATA_TYPES = ("primary", "filelists", "other")
+# A repomd.xml record of our own, ignored by dnf, yum and zypper: the gc record of the root
+# (publisher/yumgc.py), content-addressed like the other repodata files.
+RECORD_TYPE = "r2repo-unreferenced"
+
+
+@dataclass(frozen=True)
+class RepodataFile:
+    """What repomd.xml says about one file of repodata/."""
+
+    type: str
+    href: str  # relative to the root, e.g. "repodata/<sha256>-primary.xml.gz"
+    size: int
+    checksum_type: str
+    checksum: str
+    open_size: int | None = None  # of the decompressed bytes, for compressed files
+    open_checksum: str | None = None
 
 
 def nevra_of(package: cr.Package) -> NEVRA:
@@ -25,6 +41,12 @@ class RpmRootState:
     # repomd.xml is what dnf reads first, so it is the state and the compare-and-swap anchor.
     repomd_etag: str | None = None
     metadata_hrefs: list[str] = field(default_factory=list)
+    repodata: list[RepodataFile] = field(default_factory=list)
+    repomd: bytes | None = None
+
+    @property
+    def record_href(self) -> str | None:
+        return next((f.href for f in self.repodata if f.type == RECORD_TYPE), None)
 
     @property
     def exists(self) -> bool:
@@ -35,49 +57,47 @@ def repomd_key(root: str) -> str:
     return f"{root}/repodata/repomd.xml"
 
 
-def read_rpm_root(store: Store, root: str) -> RpmRootState:
-    """Read every package entry of an RPM root from its metadata; no .rpm file is read."""
+def read_rpm_root(store: Store, root: str, packages: bool = True) -> RpmRootState:
+    """Read every package entry of an RPM root from its metadata; no .rpm file is read.
+
+    With `packages` false, only repomd.xml is read.
+    """
     state = RpmRootState(root=root)
     found = store.get_with_info(repomd_key(root))
     if found is None:
         return state
     raw, info = found
     state.repomd_etag = info.etag
+    state.repomd = raw
     with tempfile.TemporaryDirectory(prefix="r2repo-yum-") as scratch:
         directory = Path(scratch)
         (directory / "repomd.xml").write_bytes(raw)
         repomd = cr.Repomd(str(directory / "repomd.xml"))
-        hrefs: dict[str, str] = {}
+        paths: dict[str, str] = {}
         for record in repomd.records:
             state.metadata_hrefs.append(record.location_href)
-            if record.type in METADATA_TYPES:
-                hrefs[record.type] = f"{root}/{record.location_href}"
-        if set(hrefs) != set(METADATA_TYPES):
+            state.repodata.append(
+                RepodataFile(
+                    record.type,
+                    record.location_href,
+                    record.size,
+                    record.checksum_type,
+                    record.checksum,
+                    record.size_open if record.checksum_open else None,
+                    record.checksum_open or None,
+                )
+            )
+            if packages and record.type in METADATA_TYPES:
+                data = store.get_bytes(f"{root}/{record.location_href}")
+                if data is None:
+                    raise FileNotFoundError(f"{root}/{record.location_href}")
+                local = directory / Path(record.location_href).name
+                local.write_bytes(data)
+                paths[record.type] = str(local)
+        if set(paths) != set(METADATA_TYPES):
             return state
-        # The metadata files are content-addressed (<sha256>-primary.xml.gz): a publish that
-        # checks its change and then applies it parses them once.
-        cache_key = (id(store), *(hrefs[kind] for kind in METADATA_TYPES))
-        packages = _PARSED.get(cache_key)
-        if packages is None:
-            packages = _parse(store, hrefs, directory)
-            _PARSED.clear()
-            _PARSED[cache_key] = packages
-    for package in packages:
+        with quiet_stderr():
+            entries = list(cr.PackageIterator(paths["primary"], paths["filelists"], paths["other"]))
+    for package in entries:
         state.packages[nevra_of(package)] = package
     return state
-
-
-_PARSED: dict[tuple[object, ...], list[cr.Package]] = {}
-
-
-def _parse(store: Store, hrefs: dict[str, str], directory: Path) -> list[cr.Package]:
-    paths: dict[str, str] = {}
-    for kind, key in hrefs.items():
-        data = store.get_bytes(key)
-        if data is None:
-            raise FileNotFoundError(key)
-        local = directory / key.rsplit("/", 1)[-1]
-        local.write_bytes(data)
-        paths[kind] = str(local)
-    with quiet_stderr():
-        return list(cr.PackageIterator(paths["primary"], paths["filelists"], paths["other"]))

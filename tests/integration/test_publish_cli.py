@@ -387,3 +387,15 @@ def test_invalid_dist_name_is_refused(tmp_path, r2repo, key):
     )
     assert result.code == 1 and "dist '../evil'" in result.err
     assert not (tmp_path / "s").exists()
+
+
+def test_demo_publishes_both_kinds(tmp_path, r2repo, key_dir, monkeypatch):
+    monkeypatch.setenv("R2REPO_SIGNING_KEY", (key_dir / "signing-key.asc").read_text())
+    store = tmp_path / "demo"
+    result = r2repo("demo", "--store", store, "--no-serve", "--port", "8799")
+    assert result.code == 0, result
+    assert "deb [signed-by=" in result.err and "http://127.0.0.1:8799/ stable main" in result.err
+    listed = r2repo("list", "--store", store).out.splitlines()
+    assert "stable\tmain\tr2repo-hello\t1.0.0\tamd64" in listed
+    assert "rpm\trpm\tr2repo-docs\t2.0-1\tnoarch" in listed
+    assert "baseurl=http://127.0.0.1:8799/rpm" in (store / "rpm/r2repo.repo").read_text()

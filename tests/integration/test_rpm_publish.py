@@ -78,6 +78,7 @@ def metadata_chunks(store: Path) -> dict[str, list[str]]:
     return {
         r.type: package_chunks(store / "rpm" / r.location_href, tags[r.type])
         for r in repomd.records
+        if r.type in tags
     }
 
 
