@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from functools import total_ordering
 
-from debian.deb822 import Deb822
 from debian.debian_support import Version
 
+from publisher.aptstanza import Stanza
 from publisher.debpkg import DebPackage, source_name
 
 PoolKey = tuple[str, str, str]  # (Package, Version, Architecture)
@@ -30,7 +31,7 @@ def deb_filename(name: str, version: str, arch: str) -> str:
     return f"{name}_{upstream_and_revision(version)}_{arch}.deb"
 
 
-def pool_path(component: str, control: Deb822, unique: str | None = None) -> str:
+def pool_path(component: str, control: Mapping[str, str], unique: str | None = None) -> str:
     """Where a package lives; `unique` adds a directory so replaced bytes never overwrite."""
     source = source_name(control)
     directory = f"pool/{component}/{pool_prefix(source)}/{source}"
@@ -40,37 +41,63 @@ def pool_path(component: str, control: Deb822, unique: str | None = None) -> str
     return f"{directory}/{name}"
 
 
-def entry_key(stanza: Deb822) -> PoolKey:
+def entry_key(stanza: Mapping[str, str]) -> PoolKey:
     return (stanza["Package"], stanza["Version"], stanza["Architecture"])
 
 
-def make_stanza(pkg: DebPackage, filename: str) -> Deb822:
+def make_stanza(pkg: DebPackage, filename: str) -> Stanza:
     """The package's own control fields, then where it is and its checksums."""
-    stanza = Deb822()
-    for field, value in pkg.control.items():
-        if field not in ("Filename", "Size", *CHECKSUM_FIELDS):
-            stanza[field] = value
     digests = pkg.digests
-    stanza["Filename"] = filename
-    stanza["Size"] = str(digests.size)
-    stanza["MD5sum"] = digests.md5
-    stanza["SHA1"] = digests.sha1
-    stanza["SHA256"] = digests.sha256
-    stanza["SHA512"] = digests.sha512
-    return stanza
+    own = (
+        (k, v) for k, v in pkg.control.items() if k not in ("Filename", "Size", *CHECKSUM_FIELDS)
+    )
+    return Stanza.from_fields(
+        iter(
+            [
+                *own,
+                ("Filename", filename),
+                ("Size", str(digests.size)),
+                ("MD5sum", digests.md5),
+                ("SHA1", digests.sha1),
+                ("SHA256", digests.sha256),
+                ("SHA512", digests.sha512),
+            ]
+        )
+    )
 
 
-def sort_entries(stanzas: Iterable[Deb822]) -> list[Deb822]:
+@total_ordering
+class _VersionKey:
+    """Debian version order, but a Version is built only when two different strings meet:
+    in a sort by (name, version, arch) most comparisons are decided by the name."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __eq__(self, other: object) -> bool:
+        assert isinstance(other, _VersionKey)
+        return self.text == other.text or Version(self.text) == Version(other.text)
+
+    def __lt__(self, other: _VersionKey) -> bool:
+        return self.text != other.text and Version(self.text) < Version(other.text)
+
+
+def sort_entries(stanzas: Iterable[Mapping[str, str]]) -> list:  # type: ignore[type-arg]
     """A stable order for reproducible indexes: name, then version (Debian order), then arch."""
-    return sorted(stanzas, key=lambda s: (s["Package"], Version(s["Version"]), s["Architecture"]))
+    return sorted(
+        stanzas,
+        key=lambda s: (s["Package"], _VersionKey(s["Version"]), s["Architecture"]),
+    )
 
 
-def newest(stanzas: Iterable[Deb822], keep: int) -> list[Deb822]:
+def newest(stanzas: Iterable[Mapping[str, str]], keep: int) -> list:  # type: ignore[type-arg]
     """The newest `keep` versions of each package and architecture."""
-    groups: dict[tuple[str, str], list[Deb822]] = defaultdict(list)
+    groups: dict[tuple[str, str], list] = defaultdict(list)  # type: ignore[type-arg]
     for stanza in stanzas:
         groups[(stanza["Package"], stanza["Architecture"])].append(stanza)
-    kept: list[Deb822] = []
+    kept: list = []  # type: ignore[type-arg]
     for group in groups.values():
         group.sort(key=lambda s: Version(s["Version"]), reverse=True)
         kept.extend(group[:keep])

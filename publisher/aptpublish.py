@@ -6,17 +6,29 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from debian.deb822 import Deb822
-
 from publisher.aptindex import PoolKey, entry_key, make_stanza, newest, pool_path
-from publisher.aptrender import IndexFile, component_indexes, render_release
+from publisher.aptrender import (
+    RELEASE_HASH_FIELDS,
+    Group,
+    IndexFile,
+    render_groups,
+    render_release,
+)
 from publisher.aptrepair import unfinished
-from publisher.aptstate import RECORD_FIELD, DistState, by_hash_path, dist_prefix, read_dist
+from publisher.aptstanza import Stanza
+from publisher.aptstate import (
+    RECORD_FIELD,
+    DistState,
+    by_hash_path,
+    dist_prefix,
+    packages_path,
+    read_dist,
+)
 from publisher.clock import release_time
 from publisher.debpkg import DebPackage
 from publisher.errors import ConflictError, R2repoError
 from publisher.gcrecord import dist_references, load_record, next_record, record_key, render_record
-from publisher.hashing import digest_bytes
+from publisher.hashing import Digests, digest_bytes
 from publisher.outcome import Outcome
 from publisher.placement import Placement
 from publisher.removal import Removal
@@ -80,7 +92,7 @@ class _Planner:
             self.change.replace,
         )
 
-    def apply(self) -> dict[PoolKey, Deb822]:
+    def apply(self) -> dict[PoolKey, Stanza]:
         change = self.change
         entries = dict(self.state.components.get(change.component, {}))
         for pkg in change.packages:
@@ -111,7 +123,7 @@ class _Planner:
                 self.result.removed.append(describe(key))
         return entries
 
-    def architectures(self, entries: dict[PoolKey, Deb822]) -> set[str]:
+    def architectures(self, entries: dict[PoolKey, Stanza]) -> set[str]:
         arches = set(self.state.architectures) | self.change.architectures
         arches |= {arch for (_, _, arch) in entries if arch != "all"}
         return arches or set(DEFAULT_ARCHITECTURES)
@@ -134,17 +146,48 @@ class _Planner:
             or bool(unfinished(self.store, state))
         )
 
+    def _changed_arches(self, entries: dict[PoolKey, Stanza]) -> set[str]:
+        """Architectures whose Packages this change alters ("all" alters every one)."""
+        old = self.state.components.get(self.change.component, {})
+        changed = {key[2] for key in old.keys() ^ entries.keys()}
+        changed |= {key[2] for key, stanza in entries.items() if old.get(key, stanza) is not stanza}
+        return changed
+
+    def _kept(self, component: str, arch: str) -> list[IndexFile] | None:
+        """A component/arch's Packages files as the store holds them by hash, when this change
+        leaves its stanzas alone: no rendering, no compressing. None when any is missing."""
+        path = packages_path(component, arch)
+        prefix = dist_prefix(self.change.dist)
+        kept: list[IndexFile] = []
+        for name in (path, path + ".gz", path + ".xz"):
+            entry = self.state.index_files.get(name)
+            if entry is None or len(entry.digests) != 4:
+                return None
+            digests = Digests(entry.size, *(entry.digests[f] for f in RELEASE_HASH_FIELDS))
+            data = self.store.get_bytes(prefix + by_hash_path(name, "SHA256", digests.sha256))
+            if data is None or len(data) != entry.size:
+                return None
+            kept.append(IndexFile(name, data, digests))
+        return kept
+
     def render(
-        self, entries: dict[PoolKey, Deb822], fields: dict[str, str], arches: set[str]
+        self, entries: dict[PoolKey, Stanza], fields: dict[str, str], arches: set[str]
     ) -> list[IndexFile]:
         components = dict(self.state.components)
         components[self.change.component] = entries
-        indexes: list[IndexFile] = []
+        changed = self._changed_arches(entries)
+        groups: list[Group] = []
         for component, comp_entries in sorted(components.items()):
             for arch in sorted(arches):
+                same = component != self.change.component or not (changed & {arch, "all"})
+                same = same and arch in self.state.architectures
+                kept = self._kept(component, arch) if same else None
+                if kept is not None:
+                    groups.append(Group(component, arch, None, kept))
+                    continue
                 stanzas = [s for key, s in comp_entries.items() if key[2] in (arch, "all")]
-                indexes += component_indexes(fields, component, arch, stanzas)
-        return indexes
+                groups.append(Group(component, arch, stanzas))
+        return render_groups(fields, groups)
 
     def index_uploads(self, indexes: list[IndexFile]) -> None:
         prefix = dist_prefix(self.change.dist)
@@ -176,7 +219,7 @@ class _Planner:
             )
 
     def record_upload(
-        self, entries: dict[PoolKey, Deb822], indexes: list[IndexFile], now: float
+        self, entries: dict[PoolKey, Stanza], indexes: list[IndexFile], now: float
     ) -> str:
         """The gc record of the new state (see gcrecord); returns its sha256 for Release."""
         state, dist = self.state, self.change.dist
@@ -239,9 +282,27 @@ class _Planner:
         self.uploads += uploads
 
 
+# The last check_dist's applied planner: publish_dist right after it reuses that work (placing
+# and stanza-making 50,000 packages once, not twice) while the dist has not changed since.
+_CHECKED: dict[int, tuple[AptChange, _Planner, dict[PoolKey, Stanza]]] = {}
+
+
 def check_dist(store: Store, change: AptChange) -> None:
     """Raise what publish_dist would raise for this change, writing nothing."""
-    _Planner(store, change, Placement(store)).apply()
+    _CHECKED.clear()
+    planner = _Planner(store, change, Placement(store))
+    _CHECKED[id(store)] = (change, planner, planner.apply())
+
+
+def _checked(store: Store, change: AptChange) -> tuple[_Planner, dict[PoolKey, Stanza]] | None:
+    found = _CHECKED.pop(id(store), None)
+    if found is None or found[0] is not change:
+        return None
+    planner = found[1]
+    current = store.head(dist_prefix(change.dist) + "InRelease")
+    if (current.etag if current else None) != planner.state.inrelease_etag:
+        return None
+    return planner, found[2]
 
 
 def publish_dist(
@@ -257,11 +318,16 @@ def publish_dist(
     `now` dates the Release (SOURCE_DATE_EPOCH aware); `clock` dates the gc record.
     """
     check_repository(store, writing=True)
-    placement = Placement(store)
+    checked = _checked(store, change)
+    placement = checked[0].placement if checked else Placement(store)
 
     def attempt() -> AptResult:
-        planner = _Planner(store, change, placement)
-        entries = planner.apply()
+        nonlocal checked
+        if checked is not None:
+            (planner, entries), checked = checked, None
+        else:
+            planner = _Planner(store, change, placement)
+            entries = planner.apply()
         fields = planner.release_fields()
         arches = planner.architectures(entries)
         if not planner.needs_commit(fields, arches):

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import gzip
 import lzma
-from collections.abc import Iterable
+import multiprocessing
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -16,6 +19,14 @@ from publisher.aptstate import packages_path
 from publisher.hashing import Digests, digest_bytes
 
 RELEASE_HASH_FIELDS = ("MD5Sum", "SHA1", "SHA256", "SHA512")
+
+
+# Packages text is mostly checksums, which no preset compresses much: preset 1 is 5x faster
+# than the default 6 and its output is ~20% larger (still smaller than gzip -9). A publish into
+# a dist of 50,000 packages spends most of its time here, so speed wins.
+XZ_PRESET = 1
+# Below this much uncompressed text, compressing in this process beats starting workers.
+PARALLEL_BYTES = 4 << 20
 
 
 @dataclass(frozen=True)
@@ -33,16 +44,20 @@ def _index(path: str, data: bytes) -> IndexFile:
     return IndexFile(path=path, data=data, digests=digest_bytes(data))
 
 
-def render_packages(stanzas: Iterable[Deb822]) -> bytes:
-    return "\n".join(stanza.dump() for stanza in sort_entries(stanzas)).encode("utf-8")
+def render_packages(stanzas: Iterable[Mapping[str, str]]) -> bytes:
+    return "\n".join(stanza.dump() for stanza in sort_entries(stanzas)).encode("utf-8")  # type: ignore[attr-defined]
 
 
-def component_indexes(
-    dist_fields: dict[str, str], component: str, arch: str, stanzas: Iterable[Deb822]
-) -> list[IndexFile]:
-    """Packages in three compressions plus the per-component Release of one architecture."""
-    path = packages_path(component, arch)
-    plain = render_packages(stanzas)
+def _compress(kind: str, data: bytes) -> tuple[bytes, Digests]:
+    """One compressed index and its checksums (run in a worker process for big indexes)."""
+    if kind == "gz":
+        out = gzip.compress(data, compresslevel=9, mtime=0)
+    else:
+        out = lzma.compress(data, preset=XZ_PRESET)
+    return out, digest_bytes(out)
+
+
+def _component_release(dist_fields: dict[str, str], component: str, arch: str) -> IndexFile:
     release = Deb822()
     for name in ("Archive", "Origin", "Label"):
         source = "Suite" if name == "Archive" else name
@@ -50,12 +65,68 @@ def component_indexes(
             release[name] = dist_fields[source]
     release["Component"] = component
     release["Architecture"] = arch
-    return [
-        _index(path, plain),
-        _index(path + ".gz", gzip.compress(plain, compresslevel=9, mtime=0)),
-        _index(path + ".xz", lzma.compress(plain, preset=6)),
-        _index(path.rsplit("/", 1)[0] + "/Release", release.dump().encode("utf-8")),
-    ]
+    path = packages_path(component, arch).rsplit("/", 1)[0] + "/Release"
+    return _index(path, release.dump().encode("utf-8"))
+
+
+@dataclass(frozen=True)
+class Group:
+    """One component and architecture: its stanzas, or None to keep its Packages as they are."""
+
+    component: str
+    arch: str
+    stanzas: Iterable[Mapping[str, str]] | None
+    kept: list[IndexFile] | None = None  # Packages, .gz and .xz as the store holds them
+
+
+def render_groups(dist_fields: dict[str, str], groups: Sequence[Group]) -> list[IndexFile]:
+    """Packages in three compressions plus the per-component Release of each group.
+
+    The .xz and .gz of big indexes are compressed in worker processes, all at once, so every
+    core works; the plain text's checksums are taken here meanwhile.
+    """
+    plains: dict[str, bytes] = {}
+    for group in groups:
+        if group.stanzas is not None:
+            plains[packages_path(group.component, group.arch)] = render_packages(group.stanzas)
+    jobs = [(path + suffix, kind, data) for kind, suffix in (("xz", ".xz"), ("gz", ".gz"))
+            for path, data in plains.items()]  # fmt: skip
+    done: dict[str, tuple[bytes, Digests]] = {}
+    workers = min(os.cpu_count() or 1, len(jobs))
+    if workers > 1 and sum(len(data) for data in plains.values()) >= PARALLEL_BYTES:
+        # Fresh workers, not forks of this process: a fork of a publisher holding 50,000
+        # stanzas copies its pages as soon as the child's garbage collector touches them.
+        with ProcessPoolExecutor(
+            workers, mp_context=multiprocessing.get_context("forkserver")
+        ) as pool:
+            futures: dict[str, Future[tuple[bytes, Digests]]] = {
+                path: pool.submit(_compress, kind, data) for path, kind, data in jobs
+            }
+            plain_digests = {path: digest_bytes(data) for path, data in plains.items()}
+            done = {path: future.result() for path, future in futures.items()}
+    else:
+        plain_digests = {path: digest_bytes(data) for path, data in plains.items()}
+        done = {path: _compress(kind, data) for path, kind, data in jobs}
+    indexes: list[IndexFile] = []
+    for group in groups:
+        path = packages_path(group.component, group.arch)
+        if group.stanzas is None:
+            assert group.kept is not None
+            indexes += group.kept
+        else:
+            indexes.append(IndexFile(path, plains[path], plain_digests[path]))
+            for name in (path + ".gz", path + ".xz"):
+                data, digests = done[name]
+                indexes.append(IndexFile(name, data, digests))
+        indexes.append(_component_release(dist_fields, group.component, group.arch))
+    return indexes
+
+
+def component_indexes(
+    dist_fields: dict[str, str], component: str, arch: str, stanzas: Iterable[Mapping[str, str]]
+) -> list[IndexFile]:
+    """Packages in three compressions plus the per-component Release of one architecture."""
+    return render_groups(dist_fields, [Group(component, arch, stanzas)])
 
 
 def release_date(epoch: float) -> str:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from debian.deb822 import Deb822, Packages, Release
+from debian.deb822 import Release
 
 from publisher.aptindex import PoolKey, entry_key
+from publisher.aptstanza import Stanza, split_stanzas
 from publisher.stores import Store
 
 RELEASE_FIELDS = ("Origin", "Label", "Suite", "Codename", "Description")
@@ -30,7 +31,7 @@ class DistState:
     release_fields: dict[str, str] = field(default_factory=dict)
     architectures: set[str] = field(default_factory=set)
     # component -> (Package, Version, Architecture) -> its Packages stanza
-    components: dict[str, dict[PoolKey, Deb822]] = field(default_factory=dict)
+    components: dict[str, dict[PoolKey, Stanza]] = field(default_factory=dict)
     # path under dists/<dist>/ -> its size and digests, as the current Release lists them
     index_files: dict[str, IndexEntry] = field(default_factory=dict)
     # InRelease is what clients read, so it is the state and the compare-and-swap anchor.
@@ -75,6 +76,27 @@ def release_indexes(release: Release) -> dict[str, IndexEntry]:
     }
 
 
+# A by-hash object never changes, so its stanzas can be reused: a publish checks its change
+# and then applies it, reading the same dist twice. Only the last few indexes are kept.
+_PARSED: dict[tuple[int, str], list[Stanza]] = {}
+_PARSED_KEEP = 8
+
+
+def _read_packages(store: Store, key: str) -> list[Stanza] | None:
+    """The stanzas of a Packages file, or None when the store does not hold it."""
+    cached = _PARSED.get((id(store), key))
+    if cached is not None:
+        return cached
+    text = store.get_bytes(key)
+    if text is None:
+        return None
+    stanzas = list(split_stanzas(text.decode("utf-8")))
+    if len(_PARSED) >= _PARSED_KEEP:
+        del _PARSED[next(iter(_PARSED))]
+    _PARSED[(id(store), key)] = stanzas
+    return stanzas
+
+
 def read_dist(store: Store, dist: str) -> DistState:
     """Read a dist from the store; an absent dist is an empty state."""
     state = DistState(dist=dist)
@@ -91,21 +113,18 @@ def read_dist(store: Store, dist: str) -> DistState:
     state.record_sha256 = release.get(RECORD_FIELD)
     state.index_files = release_indexes(release)
     for component in release.get("Components", "").split():
-        entries: dict[PoolKey, Deb822] = {}
+        entries: dict[PoolKey, Stanza] = {}
         for arch in sorted(state.architectures):
             path = packages_path(component, arch)
             if path not in state.index_sha256:
                 continue
             # By hash: a plain Packages may already hold a concurrent publisher's uncommitted work.
-            text = store.get_bytes(prefix + by_hash_path(path, "SHA256", state.index_sha256[path]))
-            if text is None:
-                state.missing.append(
-                    prefix + by_hash_path(path, "SHA256", state.index_sha256[path])
-                )
+            key = prefix + by_hash_path(path, "SHA256", state.index_sha256[path])
+            stanzas = _read_packages(store, key)
+            if stanzas is None:
+                state.missing.append(key)
                 continue
-            if not text:
-                continue
-            for stanza in Packages.iter_paragraphs(text.decode("utf-8"), use_apt_pkg=False):
+            for stanza in stanzas:
                 entries.setdefault(entry_key(stanza), stanza)
         state.components[component] = entries
     return state

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,10 +24,33 @@ ARCH_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 REQUIRED_FIELDS = ("Package", "Version", "Architecture")
 
 
+class ControlFields(dict[str, str]):
+    """A control file's fields in their order, looked up without regard to case as in deb822.
+
+    A plain mapping, not a Deb822: it crosses process boundaries (Deb822 does not pickle) and
+    reading it costs a dict lookup, which matters when 50,000 packages are published at once.
+    """
+
+    def _key(self, key: str) -> str:
+        if dict.__contains__(self, key):
+            return key
+        folded = key.lower()
+        return next((k for k in self if k.lower() == folded), key)
+
+    def __getitem__(self, key: str) -> str:
+        return dict.__getitem__(self, self._key(key))
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and dict.__contains__(self, self._key(key))
+
+    def get(self, key: str, default=None):  # type: ignore[no-untyped-def, override]
+        return self[key] if key in self else default  # noqa: SIM401 - dict.get skips the case folding
+
+
 @dataclass(frozen=True)
 class DebPackage:
     path: Path
-    control: Deb822
+    control: ControlFields
     digests: Digests
 
     @property
@@ -49,7 +75,7 @@ class DebPackage:
         return (self.name, self.version, self.architecture)
 
 
-def source_name(control: Deb822) -> str:
+def source_name(control: Mapping[str, str]) -> str:
     # "Source: foo (1.2-3)" names a source whose version differs from the binary's.
     source = control.get("Source", "").split(" ", 1)[0].strip()
     return source or control["Package"]
@@ -64,7 +90,7 @@ def validate_version(version: str) -> str | None:
     return None
 
 
-def validate_control(control: Deb822) -> str | None:
+def validate_control(control: Mapping[str, str]) -> str | None:
     """The reason these control fields cannot go into a repository, or None."""
     missing = [field for field in REQUIRED_FIELDS if not control.get(field, "").strip()]
     if missing:
@@ -119,4 +145,18 @@ def read_deb(path: Path) -> DebPackage:
         raise PackageError(f"{path}: not a valid .deb (empty control file)")
     if reason := validate_control(control):
         raise PackageError(f"{path}: {reason}")
-    return DebPackage(path=path, control=control, digests=digest_file(path))
+    return DebPackage(path=path, control=ControlFields(control.items()), digests=digest_file(path))
+
+
+# Below this many files, reading them here beats starting worker processes.
+PARALLEL_FILES = 64
+
+
+def read_debs(paths: Sequence[Path]) -> list[DebPackage]:
+    """read_deb of each path, in order, on every core; the first bad file (in order) raises."""
+    workers = min(os.cpu_count() or 1, 8)
+    if workers < 2 or len(paths) < PARALLEL_FILES:
+        return [read_deb(path) for path in paths]
+    chunk = max(1, len(paths) // (workers * 8))
+    with ProcessPoolExecutor(workers) as pool:
+        return list(pool.map(read_deb, paths, chunksize=chunk))

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from publisher.aptpublish import AptChange, AptResult, check_dist, publish_dist
-from publisher.debpkg import DebPackage, read_deb
+from publisher.debpkg import DebPackage, read_debs
 from publisher.errors import ConflictError, PackageError, R2repoError
 from publisher.repository import check_repository
 from publisher.rpmpkg import RpmPackage, describe_nevra, read_rpm
@@ -72,8 +72,12 @@ def read_inputs(paths: Sequence[Path]) -> Inputs:
     inputs = Inputs()
     seen: SeenInputs = {}
     for path in paths:
+        if path.suffix not in (".deb", ".rpm"):
+            raise PackageError(f"{path}: not a .deb or .rpm file")
+    debs = iter(read_debs([path for path in paths if path.suffix == ".deb"]))
+    for path in paths:
         if path.suffix == ".deb":
-            deb = read_deb(path)
+            deb = next(debs)
             if not _check_duplicate(
                 seen, ("deb", *deb.key), path, deb.digests.sha256, " ".join(deb.key)
             ):

@@ -174,6 +174,15 @@ async def _stream(send: Send, receive: Receive, stream: BinaryIO, length: int) -
         watcher.cancel()
 
 
+def _read_small(body: FileBody) -> bytes | None:
+    """The whole (short) body at once, or None when the object changed under us."""
+    stream = body.open()
+    if stream is None:
+        return None
+    with stream:
+        return stream.read(body.length)  # a short read gives a short body, as in _stream
+
+
 async def _lifespan(receive: Receive, send: Send) -> None:
     while True:
         message = await receive()
@@ -204,6 +213,14 @@ def create_app(store: Store, config: RouteConfig | None = None) -> ASGIApp:
             response = await handle_request(request, bucket, route_config, decision)
             body = response.body
             if isinstance(body, FileBody):
+                if not bucket.offload and body.length <= CHUNK:
+                    # A small local file: one read, one message, no thread hop or watcher.
+                    data = _read_small(body)
+                    if data is None:
+                        continue
+                    await _start(send, response.status, response.headers)
+                    await send({"type": "http.response.body", "body": data, "more_body": False})
+                    return
                 stream = await asyncio.to_thread(body.open)
                 if stream is None:
                     continue
@@ -249,6 +266,9 @@ def run(
         app,
         host=host,
         port=port,
+        # The C HTTP parser and event loop: several times the requests per second of h11/asyncio.
+        http="httptools",
+        loop="uvloop",
         log_level="info" if access_log else "warning",
         access_log=access_log,
         lifespan="off",

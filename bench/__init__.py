@@ -1,0 +1,1 @@
+"""Benchmarks of r2repo against reprepro, aptly, createrepo_c and nginx (`python -m bench`)."""

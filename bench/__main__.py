@@ -1,0 +1,121 @@
+"""`python -m bench [--quick]`: run every scenario and write docs/benchmarks.md."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench import report
+from bench.endtoend import end_to_end_figures
+from bench.publishing import DebScenarios, RpmScenarios, memory_figures
+from bench.results import Figures, Table
+from bench.serving import serving_figures
+from bench.sets import Sets, files_in
+from bench.tools import make_key
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass(frozen=True)
+class Scale:
+    name: str
+    debs: tuple[int, ...]  # scenario 1 sizes; scenario 2 at each of them too
+    aptly_up_to: int  # aptly takes minutes at 50,000: it runs up to this size
+    rpms: tuple[int, ...]
+    runs: int
+    big_runs: int  # runs at sizes above aptly_up_to
+    serve_seconds: int
+    serve_runs: int
+    e2e_packages: int
+
+
+QUICK = Scale("quick", (40,), 40, (20,), 1, 1, 1, 1, 5)
+FULL = Scale("full", (1_000, 10_000, 50_000), 10_000, (1_000, 10_000), 3, 1, 5, 3, 20)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="a small smoke run (about a minute)")
+    parser.add_argument("--out", type=Path, help="markdown file (default docs/benchmarks.md)")
+    parser.add_argument("--cache", type=Path, default=ROOT / "bench" / ".cache")
+    parser.add_argument(
+        "--only", choices=["apt", "rpm", "serve", "e2e"], action="append", help="some scenarios"
+    )
+    args = parser.parse_args(argv)
+    scale = QUICK if args.quick else FULL
+    out = args.out or (ROOT / "docs" / "benchmarks.md")
+    only = set(args.only or ["apt", "rpm", "serve", "e2e"])
+    cache = args.cache.resolve()
+    sets = Sets(cache)
+    key = make_key(cache / "key")
+    sections: list[Table | Figures] = []
+    started = time.time()
+    work = Path(tempfile.mkdtemp(prefix="r2repo-bench-"))
+
+    def say(message: str) -> None:
+        print(f"[{time.time() - started:6.0f}s] {message}", file=sys.stderr, flush=True)
+
+    try:
+        debs = DebScenarios(sets, key, work)
+        serve_store: Path | None = None
+        if only & {"apt", "serve", "e2e"}:
+            for count in scale.debs:
+                tools = ["r2repo", "reprepro"] + (["aptly"] if count <= scale.aptly_up_to else [])
+                runs = scale.runs if count <= scale.aptly_up_to else scale.big_runs
+                say(f"scenarios 1-2: {count} debs, {', '.join(tools)}, {runs} runs")
+                directory = sets.debs(count)
+                want_apt = "apt" in only
+                bases = debs.run(
+                    "debs", directory, tools if want_apt else ["r2repo"], runs, want_apt
+                )
+                if serve_store is None:
+                    serve_store = work / "serve-store"
+                    shutil.copytree(bases["r2repo"], serve_store)
+                for base in bases.values():
+                    shutil.rmtree(base, ignore_errors=True)
+                if not want_apt:
+                    break
+            if "apt" in only:
+                say("scenario 1: real Debian packages")
+                debs.run("Debian .debs", sets.real_debs(), ["r2repo", "reprepro", "aptly"],
+                         scale.runs, False)  # fmt: skip
+                debs.fresh.notes.append(
+                    "The `Debian .debs` row: real packages from Debian's archive (apt-get "
+                    "download); the others are generated (one small file each)."
+                )
+                sections += [debs.fresh, debs.incremental, memory_figures(debs)]
+        if "rpm" in only:
+            rpms = RpmScenarios(sets, key, work)
+            for count in scale.rpms:
+                say(f"scenarios 3-4: {count} rpms")
+                rpms.run(sets.rpms(count), scale.runs)
+            sections += [rpms.fresh, rpms.incremental]
+        if serve_store is not None and "serve" in only:
+            say("scenario 6: serving")
+            sections.append(
+                serving_figures(serve_store, work, scale.serve_seconds, scale.serve_runs)
+            )
+        if serve_store is not None and "e2e" in only:
+            say("scenario 7: apt-get end to end")
+            chosen = [
+                name.split("_")[0]
+                for name in files_in(sets.debs(scale.debs[0]), "_amd64.deb")[: scale.e2e_packages]
+            ]
+            sections.append(
+                end_to_end_figures(serve_store, key.secret.parent / "key.gpg", work, chosen,
+                                   scale.serve_runs)
+            )  # fmt: skip
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    report.write(out, report.render(sections, scale.name), merge=args.only is not None)
+    say(f"wrote {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,44 @@
+"""The benchmark harness runs end to end at its smallest scale (CI times nothing)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+SCENARIOS = (
+    "Scenario 1: fresh publish",
+    "Scenario 2: add 1 .deb",
+    "Scenario 3: fresh publish of N .rpms",
+    "Scenario 4: add 1 .rpm",
+    "Scenario 5: peak memory",
+    "Scenario 6: serving",
+    "Scenario 7: apt-get end to end",
+)
+
+
+def test_quick_run_writes_every_scenario_with_ratios(tmp_path: Path) -> None:
+    out = tmp_path / "benchmarks.md"
+    out.write_text("# Benchmarks\n\nProse kept as it is.\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "--quick", "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    text = out.read_text()
+    assert text.startswith("# Benchmarks\n\nProse kept as it is.\n")
+    for title in SCENARIOS:
+        assert title in text, title
+    assert re.search(r"Machine: \d+ cores .* GiB memory", text)
+    # Every tool measured in the same run: each publishing row has a time per tool and a ratio.
+    number = r" \| [\d.]+"
+    rows = re.findall(r"^\| 40 debs" + number * 5 + r" \|$", text, re.M)
+    assert len(rows) == 2, text
+    assert re.search(r"^\| 20 rpms \| [\d.]+ \| [\d.]+ \| [\d.]+ \|$", text, re.M), text
+    assert re.search(r"routes\.handle in-process, 200 \(CPU per request\) \| [\d.]+ µs", text)
+    assert re.search(r"^\| r2repo serve \| [\d.]+ \| [\d.]+ \|$", text, re.M), text
