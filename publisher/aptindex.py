@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from functools import total_ordering
 
@@ -10,6 +9,7 @@ from debian.debian_support import Version
 
 from publisher.aptstanza import Stanza
 from publisher.debpkg import DebPackage, source_name
+from publisher.retention import keep_newest
 
 PoolKey = tuple[str, str, str]  # (Package, Version, Architecture)
 CHECKSUM_FIELDS = ("MD5sum", "SHA1", "SHA256", "SHA512")
@@ -92,13 +92,11 @@ def sort_entries(stanzas: Iterable[Mapping[str, str]]) -> list:  # type: ignore[
     )
 
 
-def newest(stanzas: Iterable[Mapping[str, str]], keep: int) -> list:  # type: ignore[type-arg]
-    """The newest `keep` versions of each package and architecture."""
-    groups: dict[tuple[str, str], list] = defaultdict(list)  # type: ignore[type-arg]
-    for stanza in stanzas:
-        groups[(stanza["Package"], stanza["Architecture"])].append(stanza)
-    kept: list = []  # type: ignore[type-arg]
-    for group in groups.values():
-        group.sort(key=lambda s: Version(s["Version"]), reverse=True)
-        kept.extend(group[:keep])
-    return kept
+def newest(stanzas: Iterable[Mapping[str, str]], keep: int) -> list[Mapping[str, str]]:
+    """The newest `keep` versions of each package and architecture (Debian order)."""
+    return keep_newest(
+        stanzas,
+        keep,
+        group=lambda s: (s["Package"], s["Architecture"]),
+        version=lambda s: Version(s["Version"]),
+    )

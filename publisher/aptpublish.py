@@ -282,27 +282,25 @@ class _Planner:
         self.uploads += uploads
 
 
-# The last check_dist's applied planner: publish_dist right after it reuses that work (placing
-# and stanza-making 50,000 packages once, not twice) while the dist has not changed since.
-_CHECKED: dict[int, tuple[AptChange, _Planner, dict[PoolKey, Stanza]]] = {}
+@dataclass(frozen=True)
+class CheckedDist:
+    """A change applied to the dist as it stood when checked. publish_dist reuses it while
+    InRelease is unchanged: placing and stanza-making 50,000 packages once, not twice."""
+
+    change: AptChange
+    planner: _Planner
+    entries: dict[PoolKey, Stanza]
+
+    def still_current(self, store: Store, change: AptChange) -> bool:
+        current = store.head(dist_prefix(change.dist) + "InRelease")
+        etag = current.etag if current else None
+        return self.change is change and etag == self.planner.state.inrelease_etag
 
 
-def check_dist(store: Store, change: AptChange) -> None:
+def check_dist(store: Store, change: AptChange) -> CheckedDist:
     """Raise what publish_dist would raise for this change, writing nothing."""
-    _CHECKED.clear()
     planner = _Planner(store, change, Placement(store))
-    _CHECKED[id(store)] = (change, planner, planner.apply())
-
-
-def _checked(store: Store, change: AptChange) -> tuple[_Planner, dict[PoolKey, Stanza]] | None:
-    found = _CHECKED.pop(id(store), None)
-    if found is None or found[0] is not change:
-        return None
-    planner = found[1]
-    current = store.head(dist_prefix(change.dist) + "InRelease")
-    if (current.etag if current else None) != planner.state.inrelease_etag:
-        return None
-    return planner, found[2]
+    return CheckedDist(change, planner, planner.apply())
 
 
 def publish_dist(
@@ -312,19 +310,22 @@ def publish_dist(
     now: Callable[[], float] = release_time,
     progress: Reporter | None = None,
     clock: Callable[[], float] = time.time,
+    checked: CheckedDist | None = None,
 ) -> AptResult:
     """Apply `change` to the dist with compare-and-swap on InRelease; retry when another wins.
 
-    `now` dates the Release (SOURCE_DATE_EPOCH aware); `clock` dates the gc record.
+    `now` dates the Release (SOURCE_DATE_EPOCH aware); `clock` dates the gc record; `checked`,
+    from check_dist, spares planning again when the dist has not changed since.
     """
     check_repository(store, writing=True)
-    checked = _checked(store, change)
-    placement = checked[0].placement if checked else Placement(store)
+    if checked is not None and not checked.still_current(store, change):
+        checked = None
+    placement = checked.planner.placement if checked else Placement(store)
 
     def attempt() -> AptResult:
         nonlocal checked
         if checked is not None:
-            (planner, entries), checked = checked, None
+            planner, entries, checked = checked.planner, checked.entries, None
         else:
             planner = _Planner(store, change, placement)
             entries = planner.apply()

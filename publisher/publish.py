@@ -130,14 +130,14 @@ def publish(
         architectures=options.architectures,
     )
     # Both kinds are checked before either is committed: a conflict in one writes nothing at all.
-    if inputs.rpms:
-        check_rpm_root(store, rpm_change)
-    if inputs.debs:
-        check_dist(store, apt_change)
+    rpm_checked = check_rpm_root(store, rpm_change) if inputs.rpms else None
+    apt_checked = check_dist(store, apt_change) if inputs.debs else None
     check_repository(store, writing=True)
     result = PublishResult()
-    if inputs.rpms:
-        result.rpm = publish_rpm_root(store, rpm_change, signer, progress=progress)
-    if inputs.debs:
-        result.apt = publish_dist(store, apt_change, signer, progress=progress)
+    if rpm_checked is not None:
+        result.rpm = publish_rpm_root(
+            store, rpm_change, signer, progress=progress, checked=rpm_checked
+        )
+    if apt_checked is not None:
+        result.apt = publish_dist(store, apt_change, signer, progress=progress, checked=apt_checked)
     return result

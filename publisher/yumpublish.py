@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -18,6 +17,7 @@ from publisher.placement import Placement
 from publisher.removal import Removal
 from publisher.repofile import DEFAULT_BASE_URL, RepoFile
 from publisher.repokeys import key_uploads
+from publisher.retention import keep_newest
 from publisher.rpmpkg import NEVRA, RpmPackage, describe_nevra
 from publisher.rpmversion import evr_key
 from publisher.sigcheck import SignatureChecker
@@ -63,14 +63,11 @@ def spellings(package: cr.Package) -> set[str]:
 
 
 def newest(entries: dict[NEVRA, cr.Package], keep: int) -> set[NEVRA]:
-    groups: dict[tuple[str, str], list[NEVRA]] = defaultdict(list)
-    for nevra in entries:
-        groups[(nevra[0], nevra[4])].append(nevra)
-    kept: set[NEVRA] = set()
-    for group in groups.values():
-        group.sort(key=lambda n: evr_key((n[1], n[2], n[3])), reverse=True)
-        kept.update(group[:keep])
-    return kept
+    """The newest `keep` versions of each name and architecture (RPM order)."""
+    kept = keep_newest(
+        entries, keep, group=lambda n: (n[0], n[4]), version=lambda n: evr_key((n[1], n[2], n[3]))
+    )
+    return set(kept)
 
 
 class _Planner:
@@ -211,9 +208,25 @@ class _Planner:
         )
 
 
-def check_rpm_root(store: Store, change: RpmChange) -> None:
+@dataclass(frozen=True)
+class CheckedRoot:
+    """A change applied to the RPM root as it stood when checked. publish_rpm_root reuses it
+    while repomd.xml is unchanged, so the existing metadata is downloaded and parsed once."""
+
+    change: RpmChange
+    planner: _Planner
+    entries: dict[NEVRA, cr.Package]
+
+    def still_current(self, store: Store, change: RpmChange) -> bool:
+        current = store.head(repomd_key(change.root))
+        etag = current.etag if current else None
+        return self.change is change and etag == self.planner.state.repomd_etag
+
+
+def check_rpm_root(store: Store, change: RpmChange) -> CheckedRoot:
     """Raise what publish_rpm_root would raise for this change, writing nothing."""
-    _Planner(store, change, Placement(store)).apply()
+    planner = _Planner(store, change, Placement(store))
+    return CheckedRoot(change, planner, planner.apply())
 
 
 def publish_rpm_root(
@@ -223,16 +236,24 @@ def publish_rpm_root(
     now: Callable[[], float] = release_time,
     progress: Reporter | None = None,
     clock: Callable[[], float] = time.time,
+    checked: CheckedRoot | None = None,
 ) -> RpmResult:
     """Apply `change` to the RPM root with compare-and-swap on repomd.xml.
 
-    `now` dates repomd.xml (SOURCE_DATE_EPOCH aware); `clock` dates the gc record.
+    `now` dates repomd.xml (SOURCE_DATE_EPOCH aware); `clock` dates the gc record; `checked`,
+    from check_rpm_root, spares planning again when the root has not changed since.
     """
-    placement = Placement(store)
+    if checked is not None and not checked.still_current(store, change):
+        checked = None
+    placement = checked.planner.placement if checked else Placement(store)
 
     def attempt() -> RpmResult:
-        planner = _Planner(store, change, placement)
-        entries = planner.apply()
+        nonlocal checked
+        if checked is not None:
+            planner, entries, checked = checked.planner, checked.entries, None
+        else:
+            planner = _Planner(store, change, placement)
+            entries = planner.apply()
         repo_file = planner.repo_file()
         if not planner.changed(repo_file, signer):
             return planner.result

@@ -53,18 +53,16 @@ def command(
     with open_signer(signing_keys) as signer:
         if rpm_path is not None:
             rpm_change = RpmChange(root=check_rpm_path(rpm_path), removals=removals)
-            check_rpm_root(target, rpm_change)
-            report(
-                "removed",
-                rpm_path,
-                publish_rpm_root(target, rpm_change, signer, progress=reporter_for(say)).removed,
+            rpm_checked = check_rpm_root(target, rpm_change)
+            outcome = publish_rpm_root(
+                target, rpm_change, signer, progress=reporter_for(say), checked=rpm_checked
             )
+            report("removed", rpm_path, outcome.removed)
         else:
             assert dist is not None
             change = AptChange(dist=dist, component=component, removals=removals)
-            check_dist(target, change)
-            report(
-                "removed",
-                dist,
-                publish_dist(target, change, signer, progress=reporter_for(say)).removed,
+            apt_checked = check_dist(target, change)
+            outcome = publish_dist(
+                target, change, signer, progress=reporter_for(say), checked=apt_checked
             )
+            report("removed", dist, outcome.removed)
