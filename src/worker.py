@@ -83,7 +83,7 @@ def r2_get_options(byte_range: ByteRange | None, conditions: Conditions) -> dict
 
     Only the conditions RFC 9110 evaluates are sent (If-Match hides If-Unmodified-Since,
     If-None-Match hides If-Modified-Since). R2 compares upload times to the millisecond, HTTP
-    dates have seconds: the bounds are widened so R2 agrees with `routes`, which decides anyway.
+    dates have seconds: "modified" means uploaded later than the date itself, as in `routes`.
     """
     options: dict = {}
     if byte_range is not None:
@@ -99,14 +99,14 @@ def r2_get_options(byte_range: ByteRange | None, conditions: Conditions) -> dict
         only_if["etagMatches"] = conditions.if_match
     elif conditions.if_unmodified_since is not None:
         since = parse_http_date(conditions.if_unmodified_since)
-        if since is not None:  # passes while uploaded < since + 1 s
-            only_if["uploadedBefore"] = (since + 1) * 1000
+        if since is not None:  # passes while uploaded <= since
+            only_if["uploadedBefore"] = since * 1000 + 1
     if conditions.if_none_match is not None:
         only_if["etagDoesNotMatch"] = conditions.if_none_match
     elif conditions.if_modified_since is not None:
         since = parse_http_date(conditions.if_modified_since)
-        if since is not None:  # modified only from the next whole second on
-            only_if["uploadedAfter"] = since * 1000 + 999
+        if since is not None:
+            only_if["uploadedAfter"] = since * 1000
     if only_if:
         options["onlyIf"] = only_if
     return options

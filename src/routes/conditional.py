@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from email.utils import formatdate, parsedate_tz
@@ -118,12 +119,22 @@ def http_date(seconds: int) -> str:
     return formatdate(seconds, usegmt=True)
 
 
+def validator_second(last_modified: float) -> int:
+    """The whole second that Last-Modified states: the modification time rounded up.
+
+    Rounding up lets dates compare with the exact time (modified means later than the date): a
+    client that holds no Last-Modified sends its own clock's second back (apt does), and a file
+    written later within that second must still count as modified.
+    """
+    return math.ceil(last_modified)
+
+
 def evaluate(conditions: Conditions, etag: str, last_modified: float, method: str) -> int | None:
     """304, 412 or None (go on), in the order of RFC 9110 section 13.2.2.
 
     Call only for an existing object: preconditions are ignored when the answer would be 404.
     """
-    modified = int(last_modified)  # Last-Modified has a one-second resolution
+    modified = last_modified
     if conditions.if_match is not None:
         if not etag_matches_strong(conditions.if_match, etag):
             return PRECONDITION_FAILED
@@ -150,4 +161,4 @@ def if_range_allows(field: str, etag: str, last_modified: float) -> bool:
     if field.startswith("W/"):
         return False  # a weak tag never validates a range
     date = parse_http_date(field)
-    return date is not None and date == int(last_modified)
+    return date is not None and date == validator_second(last_modified)

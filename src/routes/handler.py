@@ -13,6 +13,7 @@ from routes.conditional import (
     evaluate,
     http_date,
     if_range_allows,
+    validator_second,
 )
 from routes.config import RouteConfig
 from routes.content import cache_control_for, content_type_for
@@ -42,10 +43,10 @@ def _not_found() -> Response:
 
 def _validators(meta: ObjectMeta, config: RouteConfig) -> list[tuple[str, str]]:
     headers = [("etag", meta.etag)]
-    # A date within the current second is no validator (RFC 9110 8.8.2.2): a client that sent it
-    # back as If-Modified-Since would get 304 for a newer InRelease written in that same second.
-    if time.time() - int(meta.last_modified) >= 1:
-        headers.append(("last-modified", http_date(int(meta.last_modified))))
+    # Never a date in the future (RFC 9110 8.8.2.1): the rounded-up second must have passed.
+    second = validator_second(meta.last_modified)
+    if second <= time.time():
+        headers.append(("last-modified", http_date(second)))
     headers.append(("cache-control", cache_control_for(meta.key, config.entry_ttl)))
     return headers
 

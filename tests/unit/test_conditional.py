@@ -9,6 +9,7 @@ from routes.conditional import (
     http_date,
     if_range_allows,
     parse_http_date,
+    validator_second,
 )
 
 ETAG = '"abc"'
@@ -74,8 +75,13 @@ def test_if_match() -> None:
     assert check(if_match='W/"abc"') == 412
 
 
+def test_validator_second_rounds_up() -> None:
+    assert validator_second(MODIFIED) == parse_http_date(LATER)
+    assert validator_second(784111777.0) == parse_http_date(DATE)
+
+
 def test_if_unmodified_since() -> None:
-    assert check(if_unmodified_since=DATE) is None  # equal to the second
+    assert check(if_unmodified_since=DATE) == 412  # a quarter second later than the date
     assert check(if_unmodified_since=LATER) is None
     assert check(if_unmodified_since=EARLIER) == 412
     assert check(if_unmodified_since="garbage") is None  # invalid dates are ignored
@@ -97,7 +103,7 @@ def test_if_none_match() -> None:
 
 
 def test_if_modified_since() -> None:
-    assert check(if_modified_since=DATE) == 304
+    assert check(if_modified_since=DATE) is None  # written a quarter second after it
     assert check(if_modified_since=LATER) == 304
     assert check(if_modified_since=EARLIER) is None
     assert check(if_modified_since="Sun, 99 Foo 1994") is None
@@ -120,9 +126,9 @@ def test_412_before_304() -> None:
         (ETAG, True),
         ('"other"', False),
         ('W/"abc"', False),  # a weak tag never validates a range
-        (DATE, True),
+        (LATER, True),  # the Last-Modified sent: the modification time rounded up
+        (DATE, False),  # only an exact match of Last-Modified
         (EARLIER, False),
-        (LATER, False),  # only an exact match of Last-Modified
         ("garbage", False),
     ],
 )

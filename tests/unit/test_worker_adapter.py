@@ -134,7 +134,7 @@ def test_conditions_mapping_follows_rfc_precedence(worker) -> None:
     }
     dates = Conditions(None, None, DATE, DATE)
     assert worker.r2_get_options(None, dates) == {
-        "onlyIf": {"uploadedBefore": (since + 1) * 1000, "uploadedAfter": since * 1000 + 999}
+        "onlyIf": {"uploadedBefore": since * 1000 + 1, "uploadedAfter": since * 1000}
     }
     assert worker.r2_get_options(None, Conditions(if_modified_since="garbage")) == {}
 
