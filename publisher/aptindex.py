@@ -12,7 +12,6 @@ from publisher.debpkg import DebPackage, source_name
 from publisher.retention import keep_newest
 
 PoolKey = tuple[str, str, str]  # (Package, Version, Architecture)
-CHECKSUM_FIELDS = ("MD5sum", "SHA1", "SHA256", "SHA512")
 
 
 def pool_prefix(source: str) -> str:
@@ -48,21 +47,9 @@ def entry_key(stanza: Mapping[str, str]) -> PoolKey:
 def make_stanza(pkg: DebPackage, filename: str) -> Stanza:
     """The package's own control fields, then where it is and its checksums."""
     digests = pkg.digests
-    own = (
-        (k, v) for k, v in pkg.control.items() if k not in ("Filename", "Size", *CHECKSUM_FIELDS)
-    )
-    return Stanza.from_fields(
-        iter(
-            [
-                *own,
-                ("Filename", filename),
-                ("Size", str(digests.size)),
-                ("MD5sum", digests.md5),
-                ("SHA1", digests.sha1),
-                ("SHA256", digests.sha256),
-                ("SHA512", digests.sha512),
-            ]
-        )
+    return Stanza(
+        pkg.control.text + f"Filename: {filename}\nSize: {digests.size}\nMD5sum: {digests.md5}\n"
+        f"SHA1: {digests.sha1}\nSHA256: {digests.sha256}\nSHA512: {digests.sha512}\n"
     )
 
 

@@ -17,6 +17,9 @@ from debian.deb822 import Deb822
 _FAST = re.compile(
     r"^(Package|Version|Architecture|SHA256|Source|Filename):[ \t]*(.*?)[ \t]*$", re.M
 )
+# What the repository writes into a stanza, never taken from the package's own control file.
+CHECKSUM_FIELDS = ("MD5sum", "SHA1", "SHA256", "SHA512")
+REPOSITORY_FIELDS = frozenset(("Filename", "Size", *CHECKSUM_FIELDS))
 _FAST_FIELDS = frozenset(("Package", "Version", "Architecture", "SHA256", "Source", "Filename"))
 
 
@@ -36,10 +39,6 @@ class Stanza(Mapping[str, str]):
         self.text = text
         self._fast = dict(_FAST.findall(text))
         self._full: Deb822 | None = None
-
-    @classmethod
-    def from_fields(cls, fields: Iterator[tuple[str, str]]) -> Stanza:
-        return cls("".join(dump_field(key, value) for key, value in fields))
 
     def _parsed(self) -> Deb822:
         if self._full is None:
