@@ -14,9 +14,9 @@ from collections.abc import Iterator, Mapping
 from debian.deb822 import Deb822
 
 # Single-line fields, as python-debian reads them (value without surrounding blanks).
-_FAST = re.compile(
-    r"^(Package|Version|Architecture|SHA256|Source|Filename):[ \t]*(.*?)[ \t]*$", re.M
-)
+# The value runs to the end of the line and trailing blanks are cut in Python: a lazy match
+# followed by `[ \t]*$` backtracked at every character (40% of reading a big Packages file).
+_FAST = re.compile(r"^(Package|Version|Architecture|SHA256|Source|Filename):[ \t]*([^\n]*)", re.M)
 # What the repository writes into a stanza, never taken from the package's own control file.
 CHECKSUM_FIELDS = ("MD5sum", "SHA1", "SHA256", "SHA512")
 REPOSITORY_FIELDS = frozenset(("Filename", "Size", *CHECKSUM_FIELDS))
@@ -37,7 +37,7 @@ class Stanza(Mapping[str, str]):
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self._fast = dict(_FAST.findall(text))
+        self._fast = {key: value.rstrip(" \t") for key, value in _FAST.findall(text)}
         self._full: Deb822 | None = None
 
     def _parsed(self) -> Deb822:

@@ -2,8 +2,8 @@
 
 Packages, its .gz and .xz, the per-component Release and the unsigned top-level Release must
 stay byte-identical for the same packages, publish after publish (fresh, then incremental).
-Packages and Packages.gz are as they were before the optimisation; Packages.xz (and so the
-Release that lists it) changed once, on purpose, when its xz preset went from 6 to 1.
+Packages is as it was before the optimisation; Packages.xz and .gz (and so the Release that
+lists them) changed on purpose: xz preset 6 to 1, then to 0 with gzip level 9 to 6.
 """
 
 from __future__ import annotations
@@ -18,15 +18,15 @@ from bench.gendeb import deb_bytes, spec
 
 # sha256 of each index after publishing the first 30 generated packages, then 1 more.
 PINNED_FRESH = {
-    "dists/pin/Release": ("696da26301a5878f9c028cd19770586285735c7fce45ddfa5739f7df814f8b58"),
+    "dists/pin/Release": ("a369bd89fc04c0b2e2aed5bfd4541af42548eaaf278a32112565c812db8c471c"),
     "dists/pin/main/binary-amd64/Packages": (
         "830472764c0cb4a3a27a9ca1c666cc93958dd384f17ecd689c10d4be34204301"
     ),
     "dists/pin/main/binary-amd64/Packages.gz": (
-        "d44de29f68c4d5d97a72f9960e515103b48ad2a16ee0cfbd853368e61473bf69"
+        "5c587e79248283c5e25457a17cec6f38ff7dcf46e96626a20be152d243b98032"
     ),
     "dists/pin/main/binary-amd64/Packages.xz": (
-        "f8da32e45f8b369379d47d28f6b11d401ba0232af5f6726f19501e495cb0d984"
+        "dd4128b90cfb9fac3ac6e78447768311006f121ccc5dbb585620912d2f5cfa3d"
     ),
     "dists/pin/main/binary-amd64/Release": (
         "2a691e4c9383d9a3319aef78643a2323a8c53431fe2051493add01bea5486c2f"
@@ -35,25 +35,25 @@ PINNED_FRESH = {
         "0eb6b39e5a1ec2780d69a753d26749e6a0d90d2818d189209282a2c8944c6e5d"
     ),
     "dists/pin/main/binary-arm64/Packages.gz": (
-        "3b8fac16f117e378f5e0a0bbf4e7a0f74c4f62fb4d83180039f50ce04c7088ba"
+        "3502e86302146af23252ba73c1b2a52f6c9f8bd1dc12f3518e20590ff719c76b"
     ),
     "dists/pin/main/binary-arm64/Packages.xz": (
-        "ecf4357b98327f60e8dc256440bcb17aa0670cfbb9bf83e09232af31f9cef2ff"
+        "1dde227168fcc907bf3ed6d76e90d11b59146b8cea36010ba9155025816b830b"
     ),
     "dists/pin/main/binary-arm64/Release": (
         "3f163fee1be1dc20c3625818b9d6ae24eb267759243add3e691f10aaf8c03261"
     ),
 }
 PINNED_INCREMENTAL = {
-    "dists/pin/Release": ("c4023e949e8e49a960d2e7867312ffec22ad8a47ac7381c5b6738fe4c2b9862e"),
+    "dists/pin/Release": ("b891e7556bcaeccc31b2da08099836542c8dcb44d7aa2bdb58523dc6bcd1f7bb"),
     "dists/pin/main/binary-amd64/Packages": (
         "7950d0920e808a18de49510ff613415630d3f407077408ad4ccb9498d263a863"
     ),
     "dists/pin/main/binary-amd64/Packages.gz": (
-        "42763ec6475b81d37c9de95a72da8f1d7d1bec56905bdca4673163a9d4276494"
+        "2e37a3311f54ba291975b7eaec780816ad4eedbeeb1b66ba7a4737ef3da4ab29"
     ),
     "dists/pin/main/binary-amd64/Packages.xz": (
-        "d4b5aa04d5dbabee8b1f79bf3a4943e5215c5fafcf59c198e87f1e8b3e4411cb"
+        "7e699e75c4efa80f162d8bafb042c4a28951632333fa43414e54e8d8117081ff"
     ),
     "dists/pin/main/binary-amd64/Release": (
         "2a691e4c9383d9a3319aef78643a2323a8c53431fe2051493add01bea5486c2f"
@@ -62,10 +62,10 @@ PINNED_INCREMENTAL = {
         "0eb6b39e5a1ec2780d69a753d26749e6a0d90d2818d189209282a2c8944c6e5d"
     ),
     "dists/pin/main/binary-arm64/Packages.gz": (
-        "3b8fac16f117e378f5e0a0bbf4e7a0f74c4f62fb4d83180039f50ce04c7088ba"
+        "3502e86302146af23252ba73c1b2a52f6c9f8bd1dc12f3518e20590ff719c76b"
     ),
     "dists/pin/main/binary-arm64/Packages.xz": (
-        "ecf4357b98327f60e8dc256440bcb17aa0670cfbb9bf83e09232af31f9cef2ff"
+        "1dde227168fcc907bf3ed6d76e90d11b59146b8cea36010ba9155025816b830b"
     ),
     "dists/pin/main/binary-arm64/Release": (
         "3f163fee1be1dc20c3625818b9d6ae24eb267759243add3e691f10aaf8c03261"
