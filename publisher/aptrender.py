@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import gzip
 import lzma
-import multiprocessing
-import os
 from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -17,6 +15,7 @@ from debian.deb822 import Deb822, Release
 from publisher.aptindex import sort_entries
 from publisher.aptstate import packages_path
 from publisher.hashing import Digests, digest_bytes
+from publisher.workers import process_pool, worker_count
 
 RELEASE_HASH_FIELDS = ("MD5Sum", "SHA1", "SHA256", "SHA512")
 
@@ -92,13 +91,9 @@ def render_groups(dist_fields: dict[str, str], groups: Sequence[Group]) -> list[
     jobs = [(path + suffix, kind, data) for kind, suffix in (("xz", ".xz"), ("gz", ".gz"))
             for path, data in plains.items()]  # fmt: skip
     done: dict[str, tuple[bytes, Digests]] = {}
-    workers = min(os.cpu_count() or 1, len(jobs))
+    workers = worker_count(len(jobs))
     if workers > 1 and sum(len(data) for data in plains.values()) >= PARALLEL_BYTES:
-        # Fresh workers, not forks of this process: a fork of a publisher holding 50,000
-        # stanzas copies its pages as soon as the child's garbage collector touches them.
-        with ProcessPoolExecutor(
-            workers, mp_context=multiprocessing.get_context("forkserver")
-        ) as pool:
+        with process_pool(workers) as pool:
             futures: dict[str, Future[tuple[bytes, Digests]]] = {
                 path: pool.submit(_compress, kind, data) for path, kind, data in jobs
             }

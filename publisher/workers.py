@@ -1,0 +1,48 @@
+"""Worker processes for the CPU-bound parts of a publish: reading packages, compressing indexes.
+
+The bindings doing that work (createrepo_c, python-debian, zlib, lzma) hold the GIL for most of it,
+so threads would run on one core; processes use every core.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from typing import TypeVar
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+
+MAX_WORKERS = 8
+# Below this many items, doing the work here beats starting worker processes.
+PARALLEL_ITEMS = 64
+
+
+def worker_count(jobs: int | None = None) -> int:
+    cores = min(os.cpu_count() or 1, MAX_WORKERS)
+    return cores if jobs is None else max(1, min(cores, jobs))
+
+
+def process_pool(workers: int) -> ProcessPoolExecutor:
+    # Fresh workers from a forkserver, not forks of this process: a fork of a publisher holding
+    # 50,000 stanzas copies its pages as soon as the child's garbage collector touches them, and
+    # forking after GLib (createrepo_c) or threads have started is unsafe.
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver"))
+
+
+def map_in_workers(
+    function: Callable[[Item], Result], items: Sequence[Item], min_items: int = PARALLEL_ITEMS
+) -> list[Result]:
+    """`function` of each item, in order, on every core; the first failure (in order) raises.
+
+    `function` must be a module-level function and its results picklable.
+    """
+    workers = worker_count(len(items))
+    if workers < 2 or len(items) < min_items:
+        return [function(item) for item in items]
+    # A few chunks per worker: big enough to amortise the pickling, small enough to balance.
+    chunk = max(1, len(items) // (workers * 8))
+    with process_pool(workers) as pool:
+        return list(pool.map(function, items, chunksize=chunk))
