@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -15,15 +16,20 @@ from publisher.stores.base import ObjectInfo, PreconditionFailed, StoreError
 
 LOCK_NAME = ".r2repo.lock"
 TEMP_PREFIX = ".r2repo-tmp-"
+Writer = Callable[[BinaryIO], object]
+O_TMPFILE: int | None = getattr(os, "O_TMPFILE", None)  # Linux only
+PROC_FD = Path("/proc/self/fd")
 
 
 def _etag(st: os.stat_result) -> str:
-    # Every write is a rename of a fresh file, so inode + mtime + size change with the bytes.
+    # Every write puts a fresh file under the name (a rename or a link), so inode + mtime + size
+    # change with the bytes.
     return f'"{st.st_ino:x}-{st.st_mtime_ns:x}-{st.st_size:x}"'
 
 
 class LocalStore:
-    """Objects are files under `root`; writes are atomic renames; CAS under a flock."""
+    """Objects are files under `root`; writes are atomic renames, or links for If-None-Match;
+    If-Match under a flock."""
 
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root).resolve()
@@ -81,7 +87,7 @@ class LocalStore:
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
 
-    def _write_atomically(self, key: str, write: callable) -> ObjectInfo:  # type: ignore[valid-type]
+    def _write_atomically(self, key: str, write: Writer) -> ObjectInfo:
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=path.parent)
@@ -96,6 +102,54 @@ class LocalStore:
             raise
         return self._info(key, path.stat())
 
+    def _create(self, key: str, write: Writer) -> ObjectInfo:
+        """Write `key` only if it does not exist (If-None-Match: *), without the lock.
+
+        The bytes go into a file with no name, which is then linked in: a link never replaces a
+        name, so the check and the write are one atomic step, and no reader sees a partial file.
+        A publish of 10,000 packages into one directory pays one directory update per file
+        instead of a temporary name, a rename and a lock each.
+        """
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if O_TMPFILE is None or not PROC_FD.is_dir():
+            return self._create_named(key, path, write)
+        directory = os.open(path.parent, os.O_PATH | os.O_DIRECTORY)
+        try:
+            try:
+                fd = os.open(".", O_TMPFILE | os.O_WRONLY, 0o644, dir_fd=directory)
+            except OSError as exc:
+                if exc.errno not in (errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL):
+                    raise
+                return self._create_named(key, path, write)  # a filesystem without O_TMPFILE
+            with os.fdopen(fd, "wb") as out:
+                write(out)
+                out.flush()
+                os.fchmod(fd, 0o644)
+                try:
+                    # linkat(AT_SYMLINK_FOLLOW) of /proc/self/fd/N names an unnamed file.
+                    os.link(f"{PROC_FD}/{fd}", path.name, dst_dir_fd=directory)
+                except FileExistsError:
+                    raise PreconditionFailed(f"{key}: already exists") from None
+                return self._info(key, os.fstat(fd))
+        finally:
+            os.close(directory)
+
+    def _create_named(self, key: str, path: Path, write: Writer) -> ObjectInfo:
+        fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                write(out)
+            os.chmod(tmp, 0o644)
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                raise PreconditionFailed(f"{key}: already exists") from None
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+        return self._info(key, path.stat())
+
     def put_bytes(
         self,
         key: str,
@@ -104,13 +158,15 @@ class LocalStore:
         if_match: str | None = None,
         if_none_match: bool = False,
     ) -> ObjectInfo:
-        if if_match is None and not if_none_match:
+        if if_none_match and if_match is None:
+            return self._create(key, lambda out: out.write(data))
+        if if_match is None:
             return self._write_atomically(key, lambda out: out.write(data))
         with self._locked():
             current = self.head(key)
             if if_none_match and current is not None:
                 raise PreconditionFailed(f"{key}: already exists")
-            if if_match is not None and (current is None or current.etag != if_match):
+            if current is None or current.etag != if_match:
                 raise PreconditionFailed(f"{key}: changed since it was read")
             return self._write_atomically(key, lambda out: out.write(data))
 
@@ -121,12 +177,9 @@ class LocalStore:
             with open(path, "rb") as src:
                 shutil.copyfileobj(src, out, 1 << 20)
 
-        if not if_none_match:
-            return self._write_atomically(key, copy)
-        with self._locked():
-            if self.head(key) is not None:
-                raise PreconditionFailed(f"{key}: already exists")
-            return self._write_atomically(key, copy)
+        if if_none_match:
+            return self._create(key, copy)
+        return self._write_atomically(key, copy)
 
     def touch(self, key: str) -> bool:
         try:
