@@ -7,6 +7,7 @@ import errno
 import fcntl
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -31,6 +32,10 @@ class LocalStore:
     """Objects are files under `root`; writes are atomic renames, or links for If-None-Match;
     If-Match under a flock."""
 
+    # A write here is a few system calls that hold the GIL in between: threads only queue for
+    # it (10,000 package copies: 2.2 to 4 s on one thread, 3.4 to 5.4 s on four, on a busy machine).
+    upload_workers = 1
+
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root).resolve()
         self.url = str(self.root)
@@ -51,7 +56,7 @@ class LocalStore:
             st = self._path(key).stat()
         except (FileNotFoundError, NotADirectoryError):
             return None
-        return self._info(key, st) if not os.path.isdir(self._path(key)) else None
+        return None if stat.S_ISDIR(st.st_mode) else self._info(key, st)
 
     def get_bytes(self, key: str) -> bytes | None:
         try:
