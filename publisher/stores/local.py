@@ -32,8 +32,9 @@ class LocalStore:
     """Objects are files under `root`; writes are atomic renames, or links for If-None-Match;
     If-Match under a flock."""
 
-    # A write here is a few system calls that hold the GIL in between: threads only queue for
-    # it (10,000 package copies: 2.2 to 4 s on one thread, 3.4 to 5.4 s on four, on a busy machine).
+    # A write here is a few system calls with Python in between, which holds the GIL: threads
+    # mostly queue for it (10,000 package copies on a busy machine: 2.2 to 4 s on one thread,
+    # 3.4 to 5.4 s on four).
     upload_workers = 1
 
     def __init__(self, root: str | Path) -> None:
