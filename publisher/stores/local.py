@@ -22,6 +22,32 @@ O_TMPFILE: int | None = getattr(os, "O_TMPFILE", None)  # Linux only
 PROC_FD = Path("/proc/self/fd")
 
 
+_proc_fds: dict[int, int | None] = {}  # process id -> its open /proc/self/fd, or None
+
+
+def _proc_fd() -> int | None:
+    """This process's /proc/self/fd directory, opened once (a fork opens its own)."""
+    pid = os.getpid()
+    if pid not in _proc_fds:
+        try:
+            _proc_fds[pid] = os.open(PROC_FD, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        except OSError:
+            _proc_fds[pid] = None
+    return _proc_fds[pid]
+
+
+def _copy(source: BinaryIO, out: BinaryIO) -> None:
+    """In the kernel (sendfile) when it can: a publish copies every package into the store."""
+    out.flush()
+    try:
+        while os.sendfile(out.fileno(), source.fileno(), None, 1 << 30):
+            pass
+    except OSError as exc:
+        if exc.errno not in (errno.EINVAL, errno.ENOSYS):
+            raise
+        shutil.copyfileobj(source, out, 1 << 20)
+
+
 def _etag(st: os.stat_result) -> str:
     # Every write puts a fresh file under the name (a rename or a link), so inode + mtime + size
     # change with the bytes.
@@ -117,29 +143,28 @@ class LocalStore:
         instead of a temporary name, a rename and a lock each.
         """
         path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if O_TMPFILE is None or not PROC_FD.is_dir():
+        if O_TMPFILE is None or _proc_fd() is None:
+            path.parent.mkdir(parents=True, exist_ok=True)
             return self._create_named(key, path, write)
-        directory = os.open(path.parent, os.O_PATH | os.O_DIRECTORY)
         try:
+            fd = os.open(path.parent, O_TMPFILE | os.O_WRONLY, 0o644)
+        except FileNotFoundError:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            return self._create(key, write)
+        except OSError as exc:
+            if exc.errno not in (errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL):
+                raise
+            return self._create_named(key, path, write)  # a filesystem without O_TMPFILE
+        with os.fdopen(fd, "wb") as out:
+            write(out)
+            out.flush()
+            os.fchmod(fd, 0o644)
             try:
-                fd = os.open(".", O_TMPFILE | os.O_WRONLY, 0o644, dir_fd=directory)
-            except OSError as exc:
-                if exc.errno not in (errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL):
-                    raise
-                return self._create_named(key, path, write)  # a filesystem without O_TMPFILE
-            with os.fdopen(fd, "wb") as out:
-                write(out)
-                out.flush()
-                os.fchmod(fd, 0o644)
-                try:
-                    # linkat(AT_SYMLINK_FOLLOW) of /proc/self/fd/N names an unnamed file.
-                    os.link(f"{PROC_FD}/{fd}", path.name, dst_dir_fd=directory)
-                except FileExistsError:
-                    raise PreconditionFailed(f"{key}: already exists") from None
-                return self._info(key, os.fstat(fd))
-        finally:
-            os.close(directory)
+                # linkat(AT_SYMLINK_FOLLOW) of /proc/self/fd/N names an unnamed file.
+                os.link(str(fd), path, src_dir_fd=_proc_fd())
+            except FileExistsError:
+                raise PreconditionFailed(f"{key}: already exists") from None
+            return self._info(key, os.fstat(fd))
 
     def _create_named(self, key: str, path: Path, write: Writer) -> ObjectInfo:
         fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=path.parent)
@@ -181,7 +206,7 @@ class LocalStore:
     ) -> ObjectInfo:
         def copy(out: BinaryIO) -> None:
             with open(path, "rb") as src:
-                shutil.copyfileobj(src, out, 1 << 20)
+                _copy(src, out)
 
         if if_none_match:
             return self._create(key, copy)
