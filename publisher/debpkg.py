@@ -10,6 +10,7 @@ from pathlib import Path
 from debian import debfile
 from debian.deb822 import Deb822
 
+from publisher.debcontrol import read_control_text
 from publisher.errors import PackageError
 from publisher.hashing import Digests, digest_file
 
@@ -128,12 +129,15 @@ def read_deb(path: Path) -> DebPackage:
     if not path.is_file():
         raise PackageError(f"{path}: no such file")
     try:
-        deb = debfile.DebFile(str(path))
-        try:
-            _check_not_truncated(deb, path.stat().st_size)
-            control = Deb822(deb.control.get_content("control", encoding="utf-8"))
-        finally:
-            deb.close()
+        text = read_control_text(str(path))
+        if text is None:  # not the ordinary layout, or broken: python-debian reads it and says why
+            deb = debfile.DebFile(str(path))
+            try:
+                _check_not_truncated(deb, path.stat().st_size)
+                text = deb.control.get_content("control", encoding="utf-8")
+            finally:
+                deb.close()
+        control = Deb822(text)
     except PackageError as exc:
         raise PackageError(f"{path}: not a valid .deb ({exc})") from exc
     except Exception as exc:  # python-debian raises many types for a broken archive

@@ -69,6 +69,13 @@ def parse_url(location: str) -> tuple[str, str]:
     return bucket, prefix + "/" if prefix else ""
 
 
+def _latest_instant(stamp: float) -> float:
+    """HEAD and GET state the time as an HTTP date, in whole seconds: the write happened somewhere
+    in that second. Its end is the time to compare If-Modified-Since with, or a client whose own
+    clock read that same second would get 304 for an object written after it fetched."""
+    return stamp + 0.999 if stamp.is_integer() else stamp
+
+
 class S3Store:
     """Objects under `prefix` in `bucket`; conditional puts are S3's If-Match / If-None-Match."""
 
@@ -129,7 +136,7 @@ class S3Store:
             key=key,
             size=int(response.get("ContentLength", response.get("Size", 0))),
             etag=response["ETag"],
-            last_modified=response["LastModified"].timestamp(),
+            last_modified=_latest_instant(response["LastModified"].timestamp()),
             sha256=meta.get(SHA256_META),
         )
 
@@ -199,7 +206,7 @@ class S3Store:
                     key=key,
                     size=int(item["Size"]),
                     etag=item["ETag"],
-                    last_modified=item["LastModified"].timestamp(),
+                    last_modified=_latest_instant(item["LastModified"].timestamp()),
                 )
 
     # -- writing ----------------------------------------------------------------------------

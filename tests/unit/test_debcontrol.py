@@ -1,0 +1,102 @@
+"""The fast control reader agrees with python-debian, and hands anything unusual back to it."""
+
+from __future__ import annotations
+
+import io
+import tarfile
+
+import pytest
+from debian import debfile
+
+from publisher.debcontrol import read_control_text
+from tests.support.debs import build_deb, debian_debs
+
+
+def library_text(path) -> str:
+    deb = debfile.DebFile(str(path))
+    try:
+        return deb.control.get_content("control", encoding="utf-8")
+    finally:
+        deb.close()
+
+
+@pytest.mark.parametrize("compression", ["gzip", "xz", "zstd", "none"])
+def test_same_text_as_python_debian(tmp_path, compression):
+    deb = build_deb(tmp_path, "r2-fast", "1:2.0-1", "amd64", compression, "Depends: libc6\n")
+    text = read_control_text(str(deb))
+    assert text is not None and "Package: r2-fast\n" in text
+    assert text == library_text(deb)
+
+
+def test_same_text_for_debian_packages():
+    for deb in debian_debs():
+        assert read_control_text(str(deb)) == library_text(deb), deb
+
+
+def ar(*members: tuple[bytes, bytes]) -> bytes:
+    out = b"!<arch>\n"
+    for name, data in members:
+        out += name.ljust(16) + b"0".ljust(12) + b"0".ljust(6) * 2 + b"100644".ljust(8)
+        out += str(len(data)).encode().ljust(10) + b"`\n" + data + (b"\n" if len(data) % 2 else b"")
+    return out
+
+
+def control_tar(fmt: int, name: str = "./control") -> bytes:
+    buffer = io.BytesIO()
+    body = b"Package: x\nVersion: 1\nArchitecture: all\n"
+    with tarfile.open(fileobj=buffer, mode="w", format=fmt) as tar:
+        info = tarfile.TarInfo(name)
+        info.size = len(body)
+        if fmt == tarfile.PAX_FORMAT:
+            info.pax_headers = {"comment": "forces an extended header before the member"}
+        tar.addfile(info, io.BytesIO(body))
+    return buffer.getvalue()
+
+
+def test_plain_ustar_control_is_read(tmp_path):
+    path = tmp_path / "ok.deb"
+    path.write_bytes(
+        ar(
+            (b"debian-binary", b"2.0\n"),
+            (b"control.tar", control_tar(tarfile.USTAR_FORMAT)),
+            (b"data.tar", b"\0" * 1024),
+        )
+    )
+    assert read_control_text(str(path)) == "Package: x\nVersion: 1\nArchitecture: all\n"
+
+
+@pytest.mark.parametrize(
+    "members",
+    [
+        # a pax header before ./control: the library's job
+        [
+            (b"debian-binary", b"2.0\n"),
+            (b"control.tar", control_tar(tarfile.PAX_FORMAT)),
+            (b"data.tar", b""),
+        ],
+        # no data member
+        [(b"debian-binary", b"2.0\n"), (b"control.tar", control_tar(tarfile.USTAR_FORMAT))],
+        # unknown compression
+        [(b"debian-binary", b"2.0\n"), (b"control.tar.bz2", b"BZh9"), (b"data.tar", b"")],
+        # a damaged header checksum
+        [
+            (b"debian-binary", b"2.0\n"),
+            (b"control.tar", b"X" + control_tar(tarfile.USTAR_FORMAT)[1:]),
+            (b"data.tar", b""),
+        ],
+    ],
+)
+def test_unusual_archives_go_to_the_library(tmp_path, members):
+    path = tmp_path / "odd.deb"
+    path.write_bytes(ar(*members))
+    assert read_control_text(str(path)) is None
+
+
+def test_truncated_and_foreign_files_go_to_the_library(tmp_path):
+    deb = build_deb(tmp_path, "r2-cut", "1.0", payload="x" * 5000)
+    cut = tmp_path / "cut.deb"
+    cut.write_bytes(deb.read_bytes()[:-20])
+    assert read_control_text(str(cut)) is None
+    text = tmp_path / "text.deb"
+    text.write_text("hello\n")
+    assert read_control_text(str(text)) is None
