@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 import lzma
-import os
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from debian.deb822 import Deb822, Release
 from publisher.aptindex import sort_entries
 from publisher.aptstate import packages_path
 from publisher.hashing import Digests, digest_bytes
+from publisher.workers import worker_count
 
 RELEASE_HASH_FIELDS = ("MD5Sum", "SHA1", "SHA256", "SHA512")
 
@@ -94,7 +94,7 @@ def render_groups(dist_fields: dict[str, str], groups: Sequence[Group]) -> list[
     jobs = [(path + suffix, kind, data) for kind, suffix in (("xz", ".xz"), ("gz", ".gz"))
             for path, data in plains.items()]  # fmt: skip
     done: dict[str, tuple[bytes, Digests]] = {}
-    workers = min(os.cpu_count() or 1, len(jobs))
+    workers = worker_count(len(jobs))
     if workers > 1 and sum(len(data) for data in plains.values()) >= PARALLEL_BYTES:
         with ThreadPoolExecutor(workers) as pool:
             futures: dict[str, Future[tuple[bytes, Digests]]] = {

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -132,17 +130,3 @@ def read_deb(path: Path) -> DebPackage:
         raise PackageError(f"{path}: {reason}")
     own = "".join(dump_field(k, v) for k, v in control.items() if k not in REPOSITORY_FIELDS)
     return DebPackage(path=path, control=Stanza(own), digests=digest_file(path))
-
-
-# Below this many files, reading them here beats starting worker processes.
-PARALLEL_FILES = 64
-
-
-def read_debs(paths: Sequence[Path]) -> list[DebPackage]:
-    """read_deb of each path, in order, on every core; the first bad file (in order) raises."""
-    workers = min(os.cpu_count() or 1, 8)
-    if workers < 2 or len(paths) < PARALLEL_FILES:
-        return [read_deb(path) for path in paths]
-    chunk = max(1, len(paths) // (workers * 8))
-    with ProcessPoolExecutor(workers) as pool:
-        return list(pool.map(read_deb, paths, chunksize=chunk))

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from publisher.aptpublish import AptChange, AptResult, check_dist, publish_dist
-from publisher.debpkg import DebPackage, read_debs
+from publisher.debpkg import DebPackage, read_deb
 from publisher.errors import ConflictError, PackageError, R2repoError
 from publisher.repository import check_repository
 from publisher.rpmpkg import RpmPackage, describe_nevra, read_rpm
@@ -15,6 +15,7 @@ from publisher.rpmsign import sign_rpm
 from publisher.signing import Signer
 from publisher.stores import Store
 from publisher.uploads import Reporter
+from publisher.workers import map_in_workers
 from publisher.yumpublish import (
     DEFAULT_REPO_ID,
     DEFAULT_ROOT,
@@ -67,6 +68,14 @@ def _check_duplicate(
     raise ConflictError(f"{path}: {what} is also given as {other[0]} with other bytes")
 
 
+def read_package(path: Path) -> DebPackage | RpmPackage:
+    if path.suffix == ".deb":
+        return read_deb(path)
+    if path.suffix == ".rpm":
+        return read_rpm(path)
+    raise PackageError(f"{path}: not a .deb or .rpm file")
+
+
 def read_inputs(paths: Sequence[Path]) -> Inputs:
     """Every input read and checked before anything is written: one bad file fails them all."""
     inputs = Inputs()
@@ -74,28 +83,21 @@ def read_inputs(paths: Sequence[Path]) -> Inputs:
     for path in paths:
         if path.suffix not in (".deb", ".rpm"):
             raise PackageError(f"{path}: not a .deb or .rpm file")
-    debs = iter(read_debs([path for path in paths if path.suffix == ".deb"]))
-    for path in paths:
-        if path.suffix == ".deb":
-            deb = next(debs)
-            if not _check_duplicate(
-                seen, ("deb", *deb.key), path, deb.digests.sha256, " ".join(deb.key)
-            ):
-                inputs.debs.append(deb)
-        elif path.suffix == ".rpm":
-            rpm = read_rpm(path)
-            if not _check_duplicate(
-                seen, ("rpm", *rpm.nevra), path, rpm.digests.sha256, describe_nevra(rpm.nevra)
-            ):
-                inputs.rpms.append(rpm)
+    for path, package in zip(paths, map_in_workers(read_package, paths), strict=True):
+        if isinstance(package, DebPackage):
+            key, sha256, what = ("deb", *package.key), package.digests.sha256, " ".join(package.key)
+            if not _check_duplicate(seen, key, path, sha256, what):
+                inputs.debs.append(package)
         else:
-            raise PackageError(f"{path}: not a .deb or .rpm file")
+            key, what = ("rpm", *package.nevra), describe_nevra(package.nevra)
+            if not _check_duplicate(seen, key, path, package.sha256, what):
+                inputs.rpms.append(package)
     return inputs
 
 
 def sign_rpms(rpms: list[RpmPackage], signer: Signer, scratch: Path) -> list[RpmPackage]:
     """Signed copies, read again: signing changes the bytes and so the checksums."""
-    return [read_rpm(sign_rpm(rpm.path, scratch, signer)) for rpm in rpms]
+    return map_in_workers(read_rpm, [sign_rpm(rpm.path, scratch, signer) for rpm in rpms])
 
 
 def publish(

@@ -1,4 +1,4 @@
-"""Read an .rpm into a typed record: createrepo_c's package metadata and the file's checksums."""
+"""Read an .rpm into a typed record: its repodata entries, as createrepo_c dumps them."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from pathlib import Path
 import createrepo_c as cr
 
 from publisher.errors import PackageError
-from publisher.hashing import Digests, digest_file
 
 LEAD_SIZE = 96
 LEAD_MAGIC = b"\xed\xab\xee\xdb"
@@ -29,20 +28,50 @@ NEVRA = tuple[str, str, str, str, str]
 
 
 @dataclass(frozen=True)
+class RpmMetadata:
+    """One package's entries in primary, filelists and other.xml, as createrepo_c dumps them.
+
+    Plain strings, so the record crosses process boundaries (cr.Package does not pickle) and
+    repodata is written from these chunks without dumping each package again. The attribute
+    names are cr.Package's: the state logic takes either.
+    """
+
+    name: str
+    epoch: str
+    version: str
+    release: str
+    arch: str
+    pkgId: str  # noqa: N815 - cr.Package's name: the SHA-256 of the .rpm
+    location_href: str
+    primary: str
+    filelists: str
+    other: str
+
+
+@dataclass(frozen=True)
 class RpmPackage:
     path: Path
-    package: cr.Package
-    digests: Digests
+    metadata: RpmMetadata
+    size: int
+
+    @property
+    def sha256(self) -> str:
+        return self.metadata.pkgId
 
     @property
     def nevra(self) -> NEVRA:
-        pkg = self.package
+        pkg = self.metadata
         return (pkg.name, pkg.epoch or "0", pkg.version, pkg.release, pkg.arch)
 
     @property
     def filename(self) -> str:
-        pkg = self.package
+        pkg = self.metadata
         return f"{pkg.name}-{pkg.version}-{pkg.release}.{pkg.arch}.rpm"
+
+
+def package_href(name: str, filename: str) -> str:
+    """Where a package goes, relative to its repository root (unless other bytes are there)."""
+    return f"Packages/{name[0].lower()}/{filename}"
 
 
 def describe_nevra(nevra: NEVRA) -> str:
@@ -126,8 +155,8 @@ def quiet_stderr() -> Iterator[None]:
         os.close(saved)
 
 
-def read_rpm(path: Path) -> RpmPackage:
-    """Parse and check one .rpm; PackageError names the file and the reason."""
+def _read_header(path: Path) -> cr.Package:
+    """createrepo_c's record of a checked .rpm: one read gives the header and the SHA-256."""
     if not path.is_file():
         raise PackageError(f"{path}: no such file")
     if path.name.endswith(".src.rpm"):
@@ -156,7 +185,43 @@ def read_rpm(path: Path) -> RpmPackage:
             raise PackageError(f"{path}: invalid {label} {value!r}")
     if package.epoch and not package.epoch.isdigit():
         raise PackageError(f"{path}: invalid epoch {package.epoch!r}")
-    digests = digest_file(path)
-    if digests.sha256 != package.pkgId:
-        raise PackageError(f"{path}: changed while it was read")
-    return RpmPackage(path=path, package=package, digests=digests)
+    return package
+
+
+def metadata_of(package: cr.Package, href: str) -> RpmMetadata:
+    """The package's repodata entries with `href` as its location."""
+    package.location_href = href
+    return RpmMetadata(
+        name=package.name,
+        epoch=package.epoch or "0",
+        version=package.version,
+        release=package.release,
+        arch=package.arch,
+        pkgId=package.pkgId,
+        location_href=href,
+        primary=cr.xml_dump_primary(package),
+        filelists=cr.xml_dump_filelists(package),
+        other=cr.xml_dump_other(package),
+    )
+
+
+def read_rpm(path: Path) -> RpmPackage:
+    """Parse and check one .rpm; PackageError names the file and the reason.
+
+    The metadata is dumped here, for the usual location (package_href), so that a pool of
+    workers does all the per-package work; metadata_at gives it for another location.
+    """
+    package = _read_header(path)
+    filename = f"{package.name}-{package.version}-{package.release}.{package.arch}.rpm"
+    metadata = metadata_of(package, package_href(package.name, filename))
+    return RpmPackage(path=path, metadata=metadata, size=package.size_package)
+
+
+def metadata_at(pkg: RpmPackage, href: str) -> RpmMetadata:
+    """`pkg`'s metadata with another location (rare: --replace of other bytes under its name)."""
+    if href == pkg.metadata.location_href:
+        return pkg.metadata
+    package = _read_header(pkg.path)
+    if package.pkgId != pkg.sha256:
+        raise PackageError(f"{pkg.path}: changed while it was read")
+    return metadata_of(package, href)

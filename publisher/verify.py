@@ -159,7 +159,8 @@ def verify(
     """Check every dist and RPM root; the keyring defaults to the store's own key.gpg."""
     check_repository(store, writing=False)
     report = VerifyReport()
-    count = workers or getattr(store, "upload_workers", 4)
+    # Hashing runs outside the GIL: a store that uploads on one thread still reads on several.
+    count = workers or max(4, getattr(store, "upload_workers", 4))
     keys = keyring if keyring is not None else store.get_bytes("key.gpg")
     if not keys:
         report.problems.append("key.gpg: missing (give the public keys with --keyring)")

@@ -6,8 +6,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import createrepo_c as cr
-
 from publisher.clock import release_time
 from publisher.errors import ConflictError, R2repoError
 from publisher.gcrecord import next_record, render_record
@@ -18,7 +16,7 @@ from publisher.removal import Removal
 from publisher.repofile import DEFAULT_BASE_URL, RepoFile
 from publisher.repokeys import key_uploads
 from publisher.retention import keep_newest
-from publisher.rpmpkg import NEVRA, RpmPackage, describe_nevra
+from publisher.rpmpkg import NEVRA, RpmPackage, describe_nevra, metadata_at, package_href
 from publisher.rpmversion import evr_key
 from publisher.sigcheck import SignatureChecker
 from publisher.signing import Signer
@@ -26,7 +24,7 @@ from publisher.stores import Store
 from publisher.transaction import with_retries
 from publisher.uploads import Existing, Phase, Reporter, Upload, commit, package_upload
 from publisher.yumgc import load_root_record, root_references, signature_key, state_references
-from publisher.yumrender import render_repodata
+from publisher.yumrender import RepodataEntry, render_repodata
 from publisher.yumrepair import signature_behind
 from publisher.yumstate import RECORD_TYPE, RpmRootState, read_rpm_root, repomd_key
 
@@ -49,11 +47,7 @@ class RpmChange:
 RpmResult = Outcome
 
 
-def package_dir(root: str, name: str) -> str:
-    return f"{root}/Packages/{name[0].lower()}"
-
-
-def spellings(package: cr.Package) -> set[str]:
+def spellings(package: RepodataEntry) -> set[str]:
     """What `remove NAME=VERSION` may say: 1.0, 1.0-1 or 2:1.0-1."""
     version, release = package.version, package.release
     spelled = {version, f"{version}-{release}"}
@@ -62,7 +56,7 @@ def spellings(package: cr.Package) -> set[str]:
     return spelled
 
 
-def newest(entries: dict[NEVRA, cr.Package], keep: int) -> set[NEVRA]:
+def newest(entries: dict[NEVRA, RepodataEntry], keep: int) -> set[NEVRA]:
     """The newest `keep` versions of each name and architecture (RPM order)."""
     kept = keep_newest(
         entries, keep, group=lambda n: (n[0], n[4]), version=lambda n: evr_key((n[1], n[2], n[3]))
@@ -80,22 +74,17 @@ class _Planner:
         self.uploads: list[Upload] = []
 
     def _place(self, pkg: RpmPackage) -> str:
-        directory = package_dir(self.change.root, pkg.package.name)
-        sha256 = pkg.digests.sha256
-        return self.placement.place(
-            pkg.path,
-            sha256,
-            f"{directory}/{pkg.filename}",
-            f"{directory}/{sha256[:16]}/{pkg.filename}",
-            self.change.replace,
-        )
+        key = f"{self.change.root}/{package_href(pkg.metadata.name, pkg.filename)}"
+        directory = key.rsplit("/", 1)[0]
+        unique_key = f"{directory}/{pkg.sha256[:16]}/{pkg.filename}"
+        return self.placement.place(pkg.path, pkg.sha256, key, unique_key, self.change.replace)
 
-    def apply(self) -> dict[NEVRA, cr.Package]:
+    def apply(self) -> dict[NEVRA, RepodataEntry]:
         change = self.change
-        entries = dict(self.state.packages)
+        entries: dict[NEVRA, RepodataEntry] = dict(self.state.packages)
         for pkg in change.packages:
             old = entries.get(pkg.nevra)
-            if old is not None and old.pkgId == pkg.digests.sha256:
+            if old is not None and old.pkgId == pkg.sha256:
                 self.result.unchanged.append(describe_nevra(pkg.nevra))
                 continue
             if old is not None and not change.replace:
@@ -104,10 +93,8 @@ class _Planner:
                     "with other bytes (use --replace to replace it)"
                 )
             key = self._place(pkg)
-            package = pkg.package.copy()
-            package.location_href = key.removeprefix(f"{change.root}/")
-            entries[pkg.nevra] = package
-            self.uploads.append(package_upload(key, pkg.path, pkg.digests.sha256))
+            entries[pkg.nevra] = metadata_at(pkg, key.removeprefix(f"{change.root}/"))
+            self.uploads.append(package_upload(key, pkg.path, pkg.sha256))
             self.result.added.append(describe_nevra(pkg.nevra))
         for removal in change.removals:
             matched = [n for n, p in entries.items() if removal.matches(n[0], spellings(p), n[4])]
@@ -150,7 +137,7 @@ class _Planner:
         with SignatureChecker(signer.public_keys(False)) as checker:
             return signature_behind(self.store, self.state, checker) is not None
 
-    def record(self, entries: dict[NEVRA, cr.Package], rendered: list[str], now: float) -> bytes:
+    def record(self, entries: dict[NEVRA, RepodataEntry], rendered: list[str], now: float) -> bytes:
         """The gc record of the new state (see yumgc): the old one plus what this commit drops."""
         old_refs = state_references(self.state)
         new_refs = root_references(
@@ -161,7 +148,7 @@ class _Planner:
 
     def metadata_uploads(
         self,
-        entries: dict[NEVRA, cr.Package],
+        entries: dict[NEVRA, RepodataEntry],
         revision: int,
         signer: Signer,
         repo_file: RepoFile,
@@ -215,7 +202,7 @@ class CheckedRoot:
 
     change: RpmChange
     planner: _Planner
-    entries: dict[NEVRA, cr.Package]
+    entries: dict[NEVRA, RepodataEntry]
 
     def still_current(self, store: Store, change: RpmChange) -> bool:
         current = store.head(repomd_key(change.root))

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import createrepo_c as cr
 
+from publisher.rpmpkg import RpmMetadata
 from publisher.rpmversion import evr_key
 
 WRITERS = (
@@ -16,6 +17,8 @@ WRITERS = (
     ("filelists", cr.FilelistsXmlFile),
     ("other", cr.OtherXmlFile),
 )
+# A package as read back from the repository's metadata, or as read from its new .rpm.
+RepodataEntry = cr.Package | RpmMetadata
 
 
 @dataclass(frozen=True)
@@ -24,7 +27,7 @@ class Repodata:
     repomd: bytes
 
 
-def sort_packages(packages: Iterable[cr.Package]) -> list[cr.Package]:
+def sort_packages(packages: Iterable[RepodataEntry]) -> list[RepodataEntry]:
     """A stable order for reproducible metadata: name, then EVR (RPM order), then arch."""
     return sorted(
         packages,
@@ -36,7 +39,7 @@ ExtraRecords = Callable[[list[str]], Mapping[str, bytes]]
 
 
 def render_repodata(
-    packages: Iterable[cr.Package], revision: int, extra: ExtraRecords | None = None
+    packages: Iterable[RepodataEntry], revision: int, extra: ExtraRecords | None = None
 ) -> Repodata:
     """Metadata for `packages` with content-addressed file names; revision and timestamps fixed.
 
@@ -54,7 +57,10 @@ def render_repodata(
             writer = writer_class(str(path), compressiontype=cr.GZ_COMPRESSION)
             writer.set_num_of_pkgs(len(ordered))
             for package in ordered:
-                writer.add_pkg(package)
+                if isinstance(package, RpmMetadata):
+                    writer.add_chunk(getattr(package, kind))  # dumped when it was read
+                else:
+                    writer.add_pkg(package)
             writer.close()
             record = cr.RepomdRecord(kind, str(path))
             record.fill(cr.SHA256)

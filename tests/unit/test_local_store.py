@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
-from publisher.stores import StoreError
+from publisher.stores import PreconditionFailed, StoreError
 from publisher.stores.local import LocalStore
 
 
@@ -34,3 +37,22 @@ def test_invalid_keys_are_refused(tmp_path, key):
     with pytest.raises(StoreError):
         LocalStore(tmp_path).put_bytes(key, b"x")
     assert list(LocalStore(tmp_path).list()) == []
+
+
+def test_create_if_absent_has_one_winner(tmp_path):
+    """If-None-Match links a finished file in without the lock: one of many writers wins."""
+    store = LocalStore(tmp_path / "s")
+
+    def create(number: int) -> bool:
+        try:
+            store.put_bytes("k", str(number).encode() * 1000, if_none_match=True)
+        except PreconditionFailed:
+            return False
+        return True
+
+    with ThreadPoolExecutor(8) as pool:
+        won = [n for n, ok in zip(range(32), pool.map(create, range(32)), strict=True) if ok]
+    assert len(won) == 1
+    assert store.get_bytes("k") == str(won[0]).encode() * 1000
+    assert os.stat(tmp_path / "s" / "k").st_mode & 0o777 == 0o644
+    assert sorted(os.listdir(tmp_path / "s")) == ["k"]  # no temporary file left behind

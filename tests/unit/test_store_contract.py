@@ -109,3 +109,16 @@ def test_s3_missing_bucket_is_one_clear_error(moto_s3):
 def test_s3_bad_urls(url):
     with pytest.raises(StoreError):
         open_store(url)
+
+
+def test_put_file_if_none_match(store, tmp_path):
+    source = tmp_path / "pkg.rpm"
+    source.write_bytes(b"first")
+    info = store.put_file("Packages/p/pkg.rpm", source, if_none_match=True)
+    head = store.head("Packages/p/pkg.rpm")
+    assert info.size == 5 and head is not None and head.etag == info.etag
+    source.write_bytes(b"second")
+    with pytest.raises(PreconditionFailed):
+        store.put_file("Packages/p/pkg.rpm", source, if_none_match=True)
+    assert store.get_bytes("Packages/p/pkg.rpm") == b"first"
+    assert [i.key for i in store.list()] == ["Packages/p/pkg.rpm"]
