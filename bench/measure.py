@@ -73,7 +73,13 @@ class _Sampler(threading.Thread):
 
 
 def run(command: list[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> Run:
-    """Run `command` to completion; raise CommandFailed with its stderr when it fails."""
+    """Run `command` to completion; raise CommandFailed with its stderr when it fails.
+
+    Dirty pages are flushed first, untimed: otherwise the kernel's writeback of the previous
+    command's files throttles this command's writes, and a tool pays for the one before it
+    (the same r2repo publish took 3.2 s to 8.0 s run to run without it).
+    """
+    os.sync()
     started = time.perf_counter()
     proc = subprocess.Popen(
         command,
