@@ -24,6 +24,7 @@ from publisher.aptstate import (
     packages_path,
     read_dist,
 )
+from publisher.checkedplan import CheckedPlan, Plans
 from publisher.clock import release_time
 from publisher.debpkg import DebPackage
 from publisher.errors import ConflictError, R2repoError
@@ -282,25 +283,14 @@ class _Planner:
         self.uploads += uploads
 
 
-@dataclass(frozen=True)
-class CheckedDist:
-    """A change applied to the dist as it stood when checked. publish_dist reuses it while
-    InRelease is unchanged: placing and stanza-making 50,000 packages once, not twice."""
-
-    change: AptChange
-    planner: _Planner
-    entries: dict[PoolKey, Stanza]
-
-    def still_current(self, store: Store, change: AptChange) -> bool:
-        current = store.head(dist_prefix(change.dist) + "InRelease")
-        etag = current.etag if current else None
-        return self.change is change and etag == self.planner.state.inrelease_etag
+CheckedDist = CheckedPlan[_Planner, dict[PoolKey, Stanza]]
 
 
 def check_dist(store: Store, change: AptChange) -> CheckedDist:
     """Raise what publish_dist would raise for this change, writing nothing."""
     planner = _Planner(store, change, Placement(store))
-    return CheckedDist(change, planner, planner.apply())
+    anchor = dist_prefix(change.dist) + "InRelease"
+    return CheckedPlan(change, planner, planner.apply(), anchor, planner.state.inrelease_etag)
 
 
 def publish_dist(
@@ -318,17 +308,10 @@ def publish_dist(
     from check_dist, spares planning again when the dist has not changed since.
     """
     check_repository(store, writing=True)
-    if checked is not None and not checked.still_current(store, change):
-        checked = None
-    placement = checked.planner.placement if checked else Placement(store)
+    plans = Plans(store, change, checked, lambda placement: _Planner(store, change, placement))
 
     def attempt() -> AptResult:
-        nonlocal checked
-        if checked is not None:
-            planner, entries, checked = checked.planner, checked.entries, None
-        else:
-            planner = _Planner(store, change, placement)
-            entries = planner.apply()
+        planner, entries = plans.next()
         fields = planner.release_fields()
         arches = planner.architectures(entries)
         if not planner.needs_commit(fields, arches):

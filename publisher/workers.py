@@ -22,20 +22,15 @@ MAX_WORKERS = 8
 PARALLEL_ITEMS = 64
 
 
-def worker_count(jobs: int | None = None) -> int:
-    cores = min(os.cpu_count() or 1, MAX_WORKERS)
-    return cores if jobs is None else max(1, min(cores, jobs))
+def worker_count(jobs: int) -> int:
+    return max(1, min(os.cpu_count() or 1, MAX_WORKERS, jobs))
 
 
-def process_pool(workers: int, *, fork: bool = False) -> ProcessPoolExecutor:
-    """`workers` processes. By default they start from a forkserver, not as forks of this
-    process: a fork of a publisher holding 50,000 stanzas copies its pages as soon as the child's
-    garbage collector touches them, and a fork of a process running threads may deadlock.
-
-    `fork` starts them as forks anyway while this process runs no other thread: in milliseconds,
-    where a forkserver first imports the whole CLI again (half a second).
-    """
-    method = "fork" if fork and threading.active_count() == 1 else "forkserver"
+def _process_pool(workers: int) -> ProcessPoolExecutor:
+    """Forks while this process runs no other thread: they start in milliseconds, where a
+    forkserver first imports the whole CLI again (half a second). A fork of a process running
+    threads may deadlock, so then a forkserver."""
+    method = "fork" if threading.active_count() == 1 else "forkserver"
     return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method))
 
 
@@ -52,5 +47,5 @@ def map_in_workers(
         return [function(item) for item in items]
     # A few chunks per worker: big enough to amortise the pickling, small enough to balance.
     chunk = max(1, len(items) // (workers * 8))
-    with process_pool(workers, fork=True) as pool:
+    with _process_pool(workers) as pool:
         return list(pool.map(function, items, chunksize=chunk))

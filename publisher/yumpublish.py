@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from publisher.checkedplan import CheckedPlan, Plans
 from publisher.clock import release_time
 from publisher.errors import ConflictError, R2repoError
 from publisher.gcrecord import next_record, render_record
@@ -195,25 +196,14 @@ class _Planner:
         )
 
 
-@dataclass(frozen=True)
-class CheckedRoot:
-    """A change applied to the RPM root as it stood when checked. publish_rpm_root reuses it
-    while repomd.xml is unchanged, so the existing metadata is downloaded and parsed once."""
-
-    change: RpmChange
-    planner: _Planner
-    entries: dict[NEVRA, RepodataEntry]
-
-    def still_current(self, store: Store, change: RpmChange) -> bool:
-        current = store.head(repomd_key(change.root))
-        etag = current.etag if current else None
-        return self.change is change and etag == self.planner.state.repomd_etag
+CheckedRoot = CheckedPlan[_Planner, dict[NEVRA, RepodataEntry]]
 
 
 def check_rpm_root(store: Store, change: RpmChange) -> CheckedRoot:
     """Raise what publish_rpm_root would raise for this change, writing nothing."""
     planner = _Planner(store, change, Placement(store))
-    return CheckedRoot(change, planner, planner.apply())
+    anchor = repomd_key(change.root)
+    return CheckedPlan(change, planner, planner.apply(), anchor, planner.state.repomd_etag)
 
 
 def publish_rpm_root(
@@ -230,17 +220,10 @@ def publish_rpm_root(
     `now` dates repomd.xml (SOURCE_DATE_EPOCH aware); `clock` dates the gc record; `checked`,
     from check_rpm_root, spares planning again when the root has not changed since.
     """
-    if checked is not None and not checked.still_current(store, change):
-        checked = None
-    placement = checked.planner.placement if checked else Placement(store)
+    plans = Plans(store, change, checked, lambda placement: _Planner(store, change, placement))
 
     def attempt() -> RpmResult:
-        nonlocal checked
-        if checked is not None:
-            planner, entries, checked = checked.planner, checked.entries, None
-        else:
-            planner = _Planner(store, change, placement)
-            entries = planner.apply()
+        planner, entries = plans.next()
         repo_file = planner.repo_file()
         if not planner.changed(repo_file, signer):
             return planner.result
