@@ -11,7 +11,7 @@ from pathlib import Path
 
 from bench.results import Figures
 from bench.servers import nginx, r2repo_serve
-from publisher.serve import StoreBucket
+from publisher.servebucket import StoreBucket
 from publisher.stores.local import LocalStore
 from routes import Request, RouteConfig, handle
 
@@ -95,7 +95,7 @@ def serving_figures(store: Path, work: Path, seconds: int, runs: int) -> Figures
     figures = Figures(
         "Scenario 6: serving the same directory, r2repo serve vs nginx",
         f"wrk, one thread, {seconds} s per figure, median of {runs}, on 127.0.0.1; both servers "
-        "run as one process (nginx: worker_processes 1, sendfile on; r2repo serve: uvicorn).",
+        "run as one process (nginx: worker_processes 1, sendfile on; r2repo serve: granian, RSGI).",
         ["what", "r2repo serve", "nginx", "r2repo / nginx"],
         target="small file and 304 at least 1/3 of nginx's rate; 50 MB stream at least 1/2 of "
         "nginx's MB/s; routes.handle under 100 µs per request.",

@@ -37,9 +37,59 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view) :]
 
 
+# Every write is a rename of a fresh file, so inode + mtime + size change with the bytes.
+Signature = tuple[int, int, int]  # (inode, mtime in ns, size): what a file's ETag is made of
+
+
+def etag_of_signature(signature: Signature) -> str:
+    return '"{:x}-{:x}-{:x}"'.format(*signature)
+
+
+def _create_unnamed(
+    directory: str, path: str, key: str, write: Callable[[int], None]
+) -> os.stat_result | None:
+    """Create `path` from a file that has no name until it is complete (O_TMPFILE, linkat).
+
+    One directory entry per file instead of three (temporary name, link, unlink): creating
+    entries is what a fresh publish of many packages waits on. A crash leaves nothing behind.
+    None when the file system cannot do it (no O_TMPFILE, no /proc): the caller falls back.
+    """
+    try:
+        directory_fd = os.open(directory, os.O_PATH | os.O_DIRECTORY)
+    except AttributeError:
+        return None
+    try:
+        try:
+            fd = os.open(".", os.O_TMPFILE | os.O_WRONLY, 0o644, dir_fd=directory_fd)
+        except (AttributeError, OSError):
+            return None
+        try:
+            write(fd)
+            os.fchmod(fd, 0o644)  # the umask may have narrowed the mode given to open
+            try:
+                # linkat(AT_SYMLINK_FOLLOW) through /proc names the open file; EEXIST if taken.
+                # (A dir fd makes CPython call linkat with that flag instead of plain link.)
+                os.link(
+                    f"/proc/self/fd/{fd}",
+                    os.path.basename(path),
+                    dst_dir_fd=directory_fd,
+                    follow_symlinks=True,
+                )
+            except FileExistsError:
+                raise PreconditionFailed(f"{key}: already exists") from None
+            except FileNotFoundError:
+                if not os.path.exists(f"/proc/self/fd/{fd}"):
+                    return None  # no /proc
+                raise
+            return os.fstat(fd)
+        finally:
+            os.close(fd)
+    finally:
+        os.close(directory_fd)
+
+
 def _etag(st: os.stat_result) -> str:
-    # Every write is a rename of a fresh file, so inode + mtime + size change with the bytes.
-    return f'"{st.st_ino:x}-{st.st_mtime_ns:x}-{st.st_size:x}"'
+    return etag_of_signature((st.st_ino, st.st_mtime_ns, st.st_size))
 
 
 class LocalStore:
@@ -64,6 +114,19 @@ class LocalStore:
         if not key or key.startswith("/") or any(p in ("", ".", "..") for p in parts):
             raise StoreError(f"{key!r}: invalid object key")
         return os.path.join(self.url, key)
+
+    def file_of(self, key: str) -> str:
+        """The file holding `key`, for a caller that re-checks it by `signature_of_file`."""
+        return self._file(key)
+
+    @staticmethod
+    def signature_of_file(file: str) -> Signature | None:
+        """What the ETag of the key in `file` is made of now (one stat), None when it is gone."""
+        try:
+            st = os.stat(file)
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        return (st.st_ino, st.st_mtime_ns, st.st_size)
 
     def _info(self, key: str, st: os.stat_result) -> ObjectInfo:
         return ObjectInfo(key=key, size=st.st_size, etag=_etag(st), last_modified=st.st_mtime)
@@ -119,11 +182,15 @@ class LocalStore:
         """Write a temporary file beside the object, then move it into place in one step.
 
         `create_only` places it with link(2), which fails when the name exists: a conditional
-        create that needs no lock, so packages of one publish are written on every thread.
+        create that needs no lock.
         """
         path = self._file(key)
         directory = os.path.dirname(path)
         os.makedirs(directory, exist_ok=True)
+        if create_only:
+            created = _create_unnamed(directory, path, key, write)
+            if created is not None:
+                return self._info(key, created)
         fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=directory)
         try:
             try:

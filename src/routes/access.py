@@ -228,9 +228,16 @@ class AccessCache:
         self._loaded_at: float | None = None
         self.error: str | None = None
 
-    async def get(self, bucket: _Readable, key: str, now: float) -> Access:
+    def fresh(self, now: float) -> Access | None:
+        """The rules when they need no reading yet (no await on a server's hot path)."""
         if self._loaded_at is not None and 0 <= now - self._loaded_at < self.ttl:
             return self._access
+        return None
+
+    async def get(self, bucket: _Readable, key: str, now: float) -> Access:
+        fresh = self.fresh(now)
+        if fresh is not None:
+            return fresh
         data = await bucket.read(key)
         try:
             self._access = PUBLIC if data is None else parse_access(data)

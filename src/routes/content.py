@@ -66,14 +66,19 @@ def _has_segment(key: str, segment: str) -> bool:
     return key.startswith(segment + "/") or f"/{segment}/" in key
 
 
-def cache_control_for(key: str, entry_ttl: int = 60) -> str:
-    """Immutable for content-addressed or versioned files, short for entry points and indexes."""
-    if (
+def is_immutable(key: str) -> bool:
+    """Whether the bytes at `key` never change: content-addressed or versioned (pool) files."""
+    return (
         key.endswith(_IMMUTABLE_SUFFIXES)
         or _has_segment(key, "pool")
         or _has_segment(key, "by-hash")
-        or ("repodata/" in key and _HASHED_REPODATA.search(key))
-    ):
+        or ("repodata/" in key and _HASHED_REPODATA.search(key) is not None)
+    )
+
+
+def cache_control_for(key: str, entry_ttl: int = 60) -> str:
+    """Immutable for content-addressed or versioned files, short for entry points and indexes."""
+    if is_immutable(key):
         return IMMUTABLE
     name = _name(key)
     if name in _ENTRY_NAMES or name.startswith(_ENTRY_PREFIXES):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -56,3 +57,28 @@ def test_create_if_absent_has_one_winner(tmp_path):
     assert store.get_bytes("k") == str(won[0]).encode() * 1000
     assert os.stat(tmp_path / "s" / "k").st_mode & 0o777 == 0o644
     assert sorted(os.listdir(tmp_path / "s")) == ["k"]  # no temporary file left behind
+
+
+@pytest.mark.parametrize("unnamed", [True, False], ids=["O_TMPFILE", "named temporary file"])
+def test_create_only_either_way(tmp_path, monkeypatch, unnamed):
+    """A new package file is created unnamed (O_TMPFILE) where it can be, else via a temp name."""
+    if unnamed:
+        monkeypatch.setattr(tempfile, "mkstemp", None)  # the named way must not be taken
+    else:
+        monkeypatch.delattr(os, "O_TMPFILE")
+    os.umask(old := os.umask(0o077))  # a narrow umask must not make served files unreadable
+    try:
+        os.umask(0o077)
+        store = LocalStore(tmp_path / "s")
+        source = tmp_path / "in.rpm"
+        source.write_bytes(b"r" * 70_000)
+        info = store.put_file("rpm/Packages/p/p.rpm", source, if_none_match=True)
+    finally:
+        os.umask(old)
+    target = tmp_path / "s" / "rpm" / "Packages" / "p" / "p.rpm"
+    assert target.read_bytes() == b"r" * 70_000
+    assert store.head("rpm/Packages/p/p.rpm") == info
+    assert os.stat(target).st_mode & 0o777 == 0o644
+    with pytest.raises(PreconditionFailed):
+        store.put_file("rpm/Packages/p/p.rpm", source, if_none_match=True)
+    assert os.listdir(target.parent) == ["p.rpm"]
