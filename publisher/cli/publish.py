@@ -18,9 +18,11 @@ from publisher.cli.common import (
     signing_option,
     store_option,
 )
+from publisher.errors import R2repoError
 from publisher.progress import reporter_for
 from publisher.publish import PublishOptions, publish, read_inputs
 from publisher.stores import open_store
+from publisher.stores.local import LocalStore
 from publisher.stores.open import StoreLocation
 from publisher.yumpublish import DEFAULT_REPO_ID, DEFAULT_ROOT
 
@@ -121,10 +123,18 @@ def publish_files(
     signing_keys: Sequence[Path],
     options: PublishOptions,
     files: Sequence[Path],
+    *,
+    link_inputs: bool = False,
 ) -> None:
     """Read every file, publish them all, and report what changed."""
     inputs = read_inputs(files)
     target = open_store(store)
+    if link_inputs:
+        if not isinstance(target, LocalStore):
+            raise R2repoError(
+                f"--link-inputs: {target.url} is not a local directory; packages are uploaded"
+            )
+        target.link_inputs = True
     with open_signer(signing_keys) as signer, tempfile.TemporaryDirectory() as scratch:
         result = publish(target, inputs, options, signer, Path(scratch), reporter_for(say))
     for where, outcome in ((options.rpm_root, result.rpm), (options.dist or "", result.apt)):
@@ -152,9 +162,17 @@ def publish_files(
     multiple=True,
     help="Also list this architecture (repeatable).",
 )
+@click.option(
+    "--link-inputs",
+    is_flag=True,
+    help="Local store: hard-link each new package file instead of copying it (same file "
+    "system). Only when inputs are never rewritten in place afterwards: the published "
+    "package would change with them.",
+)
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 def command(
     store: StoreLocation,
+    link_inputs: bool,
     signing_keys: tuple[Path, ...],
     origin: str | None,
     label: str | None,
@@ -178,4 +196,4 @@ def command(
         if value
     }
     options = repository_settings(**repository, release_fields=fields, architectures=architectures)
-    publish_files(store, signing_keys, options, files)
+    publish_files(store, signing_keys, options, files, link_inputs=link_inputs)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import os
 import stat
@@ -99,7 +100,9 @@ class LocalStore:
     # forth between them (a futex storm that tripled the system time of a 10,000-package publish).
     upload_workers = 1
 
-    def __init__(self, root: str | Path) -> None:
+    def __init__(self, root: str | Path, *, link_inputs: bool = False) -> None:
+        # Create-only puts of files (packages) hard-link the input instead of copying it.
+        self.link_inputs = link_inputs
         self.root = Path(root).resolve()
         self.url = str(self.root)
         if self.root.exists() and not self.root.is_dir():
@@ -234,11 +237,37 @@ class LocalStore:
     def put_file(
         self, key: str, path: Path, *, sha256: str | None = None, if_none_match: bool = False
     ) -> ObjectInfo:
+        if if_none_match and self.link_inputs:
+            linked = self._link_input(key, str(path))
+            if linked is not None:
+                return linked
+
         def copy(fd: int) -> None:
             with open(path, "rb") as src:
                 _copy_file(src.fileno(), fd)
 
         return self._write_atomically(key, copy, create_only=if_none_match)
+
+    def _link_input(self, key: str, source: str) -> ObjectInfo | None:
+        """The input itself under `key` (link(2): create-only), or None to copy it instead.
+
+        Copied instead: anything but a regular file, a file others may not read (serving it
+        would depend on who serves), and a link across file systems or over the link limit.
+        """
+        st = os.stat(source)
+        if not stat.S_ISREG(st.st_mode) or st.st_mode & 0o444 != 0o444:
+            return None
+        path = self._file(key)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        try:
+            os.link(source, path)
+        except FileExistsError:
+            raise PreconditionFailed(f"{key}: already exists") from None
+        except OSError as exc:
+            if exc.errno in (errno.EXDEV, errno.EMLINK, errno.EPERM, errno.EACCES, errno.ENOTSUP):
+                return None
+            raise
+        return self._info(key, st)
 
     def touch(self, key: str) -> bool:
         try:

@@ -399,3 +399,40 @@ def test_demo_publishes_both_kinds(tmp_path, r2repo, key_dir, monkeypatch):
     assert "stable\tmain\tr2repo-hello\t1.0.0\tamd64" in listed
     assert "rpm\trpm\tr2repo-docs\t2.0-1\tnoarch" in listed
     assert "baseurl=http://127.0.0.1:8799/rpm" in (store / "rpm/r2repo.repo").read_text()
+
+
+def test_link_inputs_links_new_package_files(tmp_path, r2repo, key):
+    deb = build_deb(tmp_path, "linked", "1.0", "amd64")
+    store = tmp_path / "store"
+    result = r2repo("publish", "--store", store, "--dist", "d", "--link-inputs", *key, deb)
+    assert result.code == 0, result
+    pooled = store / "pool/main/l/linked/linked_1.0_amd64.deb"
+    assert os.stat(pooled).st_ino == os.stat(deb).st_ino
+    assert r2repo("verify", "--store", store).code == 0
+    # Republishing the same file is a no-op; a second dist links nothing new either.
+    again = r2repo("publish", "--store", store, "--dist", "d2", "--link-inputs", *key, deb)
+    assert again.code == 0, again
+    assert os.stat(pooled).st_nlink == 2
+
+
+def test_link_inputs_copies_what_others_may_not_read(tmp_path, r2repo, key):
+    deb = build_deb(tmp_path, "secretish", "1.0", "amd64")
+    deb.chmod(0o600)
+    store = tmp_path / "store"
+    result = r2repo("publish", "--store", store, "--dist", "d", "--link-inputs", *key, deb)
+    assert result.code == 0, result
+    pooled = store / "pool/main/s/secretish/secretish_1.0_amd64.deb"
+    assert os.stat(pooled).st_ino != os.stat(deb).st_ino
+    assert os.stat(pooled).st_mode & 0o777 == 0o644
+
+
+def test_link_inputs_needs_a_local_store(tmp_path, r2repo, key):
+    deb = build_deb(tmp_path, "linked", "1.0", "amd64")
+    result = r2repo(
+        "publish", "--store", "s3://some-bucket", "--endpoint-url", "http://127.0.0.1:9",
+        "--dist", "d", "--link-inputs", *key, deb,
+    )  # fmt: skip
+    assert result.code == 1
+    assert result.err.strip().splitlines() == [
+        "error: --link-inputs: s3://some-bucket is not a local directory; packages are uploaded"
+    ]

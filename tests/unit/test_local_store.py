@@ -82,3 +82,32 @@ def test_create_only_either_way(tmp_path, monkeypatch, unnamed):
     with pytest.raises(PreconditionFailed):
         store.put_file("rpm/Packages/p/p.rpm", source, if_none_match=True)
     assert os.listdir(target.parent) == ["p.rpm"]
+
+
+def test_link_inputs_falls_back_to_a_copy_across_file_systems(tmp_path, monkeypatch):
+    import errno
+
+    store = LocalStore(tmp_path / "s", link_inputs=True)
+    source = tmp_path / "in.deb"
+    source.write_bytes(b"d" * 5000)
+    real_link = os.link
+
+    def cross_device(src, dst, *args, **kwargs):
+        if str(src) == str(source):
+            raise OSError(errno.EXDEV, "Invalid cross-device link")
+        return real_link(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(os, "link", cross_device)
+    store.put_file("pool/x.deb", source, if_none_match=True)
+    target = tmp_path / "s" / "pool" / "x.deb"
+    assert target.read_bytes() == b"d" * 5000
+    assert os.stat(target).st_ino != os.stat(source).st_ino
+    with pytest.raises(PreconditionFailed):
+        store.put_file("pool/x.deb", source, if_none_match=True)
+    monkeypatch.setattr(os, "link", real_link)
+    store.put_file("pool/y.deb", source, if_none_match=True)
+    assert os.stat(tmp_path / "s" / "pool" / "y.deb").st_ino == os.stat(source).st_ino
+    with pytest.raises(PreconditionFailed):
+        store.put_file("pool/y.deb", source, if_none_match=True)
+    store.put_file("dists/z", source)  # not create-only: always a copy, never the input itself
+    assert os.stat(tmp_path / "s" / "dists" / "z").st_ino != os.stat(source).st_ino
