@@ -108,7 +108,8 @@ class _Planner:
                 )
             path = self._place(pkg)
             entries[pkg.key] = make_stanza(pkg, path)
-            self.uploads.append(package_upload(path, pkg.path, pkg.digests.sha256))
+            absent = self.placement.was_absent(path)
+            self.uploads.append(package_upload(path, pkg.path, pkg.digests.sha256, absent=absent))
             self.result.added.append(describe(pkg.key))
         for removal in change.removals:
             matched = [key for key in entries if removal.matches(key[0], {key[1]}, key[2])]

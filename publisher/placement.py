@@ -15,11 +15,19 @@ class Placement:
     def __init__(self, store: Store) -> None:
         self.store = store
         self.placed: dict[str, str] = {}  # key -> sha256 of the bytes this run put there
+        self.absent: set[str] = set()  # keys the store did not have when this run looked
 
     def existing_sha256(self, key: str) -> str | None:
         if key in self.placed:
             return self.placed[key]
-        return stored_sha256(self.store, key)  # one HEAD on S3: uploads record the sha256
+        found = stored_sha256(self.store, key)  # one HEAD on S3: uploads record the sha256
+        if found is None:
+            self.absent.add(key)
+        return found
+
+    def was_absent(self, key: str) -> bool:
+        """Whether `key` held nothing when planned: its upload may try a create-only put first."""
+        return key in self.absent
 
     def place(self, source: Path, sha256: str, key: str, unique_key: str, replace: bool) -> str:
         """`key`, or `unique_key` when `key` holds other bytes and the user asked to replace."""

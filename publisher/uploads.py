@@ -57,6 +57,7 @@ class Upload:
     existing: Existing = Existing.OVERWRITE
     if_match: str | None = None
     if_none_match: bool = False
+    absent_when_planned: bool = False  # nothing was at `key` then: skip the first HEAD
 
     @property
     def conditional(self) -> bool:
@@ -69,9 +70,16 @@ class Upload:
         return self.path.stat().st_size if self.path is not None else 0
 
 
-def package_upload(key: str, source: Path, sha256: str) -> Upload:
+def package_upload(key: str, source: Path, sha256: str, *, absent: bool = False) -> Upload:
     """A package file: same bytes already there are refreshed, not sent again (see gc)."""
-    return Upload(key, Phase.PACKAGE, path=source, sha256=sha256, existing=Existing.TOUCH_SAME)
+    return Upload(
+        key,
+        Phase.PACKAGE,
+        path=source,
+        sha256=sha256,
+        existing=Existing.TOUCH_SAME,
+        absent_when_planned=absent,
+    )
 
 
 class Action(Enum):
@@ -195,6 +203,16 @@ class _Committer:
 
     def _immutable(self, upload: Upload) -> None:
         """Content that must never change under its name (pool files, by-hash objects)."""
+        if upload.absent_when_planned:
+            # Mostly still absent (a new package): create it without asking first. If it was
+            # written meanwhile, the create-only put fails and what is there is checked below.
+            try:
+                self._put(upload, None, True)
+            except PreconditionFailed:
+                pass
+            else:
+                self._count(upload, Action.PUT)
+                return
         for _ in range(2):
             stored = stored_sha256(self.store, upload.key)
             if stored == upload.sha256:

@@ -95,7 +95,8 @@ class _Planner:
                 )
             key = self._place(pkg)
             entries[pkg.nevra] = metadata_at(pkg, key.removeprefix(f"{change.root}/"))
-            self.uploads.append(package_upload(key, pkg.path, pkg.sha256))
+            absent = self.placement.was_absent(key)
+            self.uploads.append(package_upload(key, pkg.path, pkg.sha256, absent=absent))
             self.result.added.append(describe_nevra(pkg.nevra))
         for removal in change.removals:
             matched = [n for n, p in entries.items() if removal.matches(n[0], spellings(p), n[4])]

@@ -92,6 +92,6 @@ def open_signer(signing_keys: Sequence[Path]) -> Signer:
 
 
 def report(kind: str, where: str, lines: Sequence[str]) -> None:
-    """Result lines on stdout: `kind<TAB>where<TAB>what`."""
-    for line in lines:
-        click.echo(f"{kind}\t{where}\t{line}")
+    """Result lines on stdout: `kind<TAB>where<TAB>what` (one write: 10,000 lines are common)."""
+    if lines:
+        click.echo("".join(f"{kind}\t{where}\t{line}\n" for line in lines), nl=False)
