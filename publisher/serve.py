@@ -196,7 +196,7 @@ def create_app(store: Store, config: RouteConfig | None = None) -> App:
     return App(store, config)
 
 
-def _check_port_free(host: str, port: int) -> None:
+def check_port_free(host: str, port: int) -> None:
     """Refuse a port something already listens on: granian binds with SO_REUSEPORT, so a
     second `r2repo serve` on the same port would otherwise share it silently."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -229,7 +229,7 @@ def run(
     from granian.constants import HTTPModes, Interfaces
     from granian.server.embed import Server
 
-    _check_port_free(host, port)
+    check_port_free(host, port)
     server = Server(
         create_app(store, RouteConfig(entry_ttl=entry_ttl)),
         address=host,

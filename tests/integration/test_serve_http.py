@@ -8,12 +8,22 @@ from __future__ import annotations
 import hashlib
 import http.client
 import os
+import signal
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 
 import pytest
 
-from tests.support.server import fetch, free_port, python_argv, start_server, stop_server
+from tests.support.server import (
+    REPO_ROOT,
+    fetch,
+    free_port,
+    python_argv,
+    start_server,
+    stop_server,
+)
 
 DEB_KEY = "pool/main/h/hello/hello_1.0_amd64.deb"
 DEB = os.urandom(3 * 1024 * 1024 + 17)
@@ -189,3 +199,41 @@ def test_client_that_goes_away_does_not_hurt_the_server(server: int) -> None:
     conn.close()
     status, _, body = fetch(server, "/" + DEB_KEY, headers={"Range": "bytes=-3"})
     assert (status, body) == (206, DEB[-3:])
+
+
+def test_a_second_server_on_the_same_port_is_refused(server: int, tmp_path) -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "publisher",
+            "serve",
+            "--store",
+            str(tmp_path),
+            "--port",
+            str(server),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+    )
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        f"error: 127.0.0.1:{server}: cannot listen there (Address already in use)"
+    ]
+    assert fetch(server, "/dists/x/InRelease")[2] == INRELEASE  # the first one still serves
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_stops_the_server(tmp_path, signum: int) -> None:
+    port = free_port()
+    proc = start_server(
+        [sys.executable, "-m", "publisher", "serve", "--store", str(tmp_path), "--port", str(port)],
+        port,
+    )
+    try:
+        proc.send_signal(signum)
+        assert proc.wait(timeout=10) in (0, 130)
+    finally:
+        stop_server(proc)
