@@ -38,7 +38,7 @@ from publisher.repository import check_repository
 from publisher.signing import Signer
 from publisher.stores import Store
 from publisher.transaction import with_retries
-from publisher.uploads import Existing, Phase, Reporter, Upload, commit, package_upload
+from publisher.uploads import Existing, Phase, Reporter, Upload, commit
 
 DEFAULT_ARCHITECTURES = ("amd64", "arm64")
 
@@ -108,8 +108,7 @@ class _Planner:
                 )
             path = self._place(pkg)
             entries[pkg.key] = make_stanza(pkg, path)
-            absent = self.placement.was_absent(path)
-            self.uploads.append(package_upload(path, pkg.path, pkg.digests.sha256, absent=absent))
+            self.uploads.append(self.placement.upload(path, pkg.path, pkg.digests.sha256))
             self.result.added.append(describe(pkg.key))
         for removal in change.removals:
             matched = [key for key in entries if removal.matches(key[0], {key[1]}, key[2])]

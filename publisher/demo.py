@@ -62,6 +62,6 @@ def run_demo(
     if serve:
         from publisher import serve as server
 
-        server.check_port_free(host, port)
-        say(f"serving on {url}/ (Ctrl-C stops)")
-        server.run(store, host=host, port=port)
+        server.run(
+            store, host=host, port=port, announce=lambda: say(f"serving on {url}/ (Ctrl-C stops)")
+        )

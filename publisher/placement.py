@@ -6,7 +6,7 @@ from pathlib import Path
 
 from publisher.errors import ConflictError
 from publisher.stores import Store
-from publisher.uploads import stored_sha256
+from publisher.uploads import Upload, package_upload, stored_sha256
 
 
 class Placement:
@@ -25,9 +25,9 @@ class Placement:
             self.absent.add(key)
         return found
 
-    def was_absent(self, key: str) -> bool:
-        """Whether `key` held nothing when planned: its upload may try a create-only put first."""
-        return key in self.absent
+    def upload(self, key: str, source: Path, sha256: str) -> Upload:
+        """The upload of a placed package; one onto a key that held nothing skips its HEAD."""
+        return package_upload(key, source, sha256, absent=key in self.absent)
 
     def place(self, source: Path, sha256: str, key: str, unique_key: str, replace: bool) -> str:
         """`key`, or `unique_key` when `key` holds other bytes and the user asked to replace."""

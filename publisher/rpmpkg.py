@@ -66,8 +66,12 @@ class RpmPackage:
 
     @property
     def filename(self) -> str:
-        pkg = self.metadata
-        return f"{pkg.name}-{pkg.version}-{pkg.release}.{pkg.arch}.rpm"
+        return rpm_filename(self.metadata)
+
+
+def rpm_filename(pkg: RpmMetadata | cr.Package) -> str:
+    """The usual file name of a package: name-version-release.arch.rpm."""
+    return f"{pkg.name}-{pkg.version}-{pkg.release}.{pkg.arch}.rpm"
 
 
 def package_href(name: str, filename: str) -> str:
@@ -225,8 +229,7 @@ def read_rpm(path: Path) -> RpmPackage:
     workers does all the per-package work; metadata_at gives it for another location.
     """
     package = _read_header(path)
-    filename = f"{package.name}-{package.version}-{package.release}.{package.arch}.rpm"
-    metadata = metadata_of(package, package_href(package.name, filename))
+    metadata = metadata_of(package, package_href(package.name, rpm_filename(package)))
     return RpmPackage(path=path, metadata=metadata, size=package.size_package)
 
 

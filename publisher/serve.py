@@ -13,6 +13,7 @@ import asyncio
 import signal
 import socket
 import time
+from collections.abc import Callable
 from typing import Any, BinaryIO
 from urllib.parse import quote
 
@@ -191,12 +192,7 @@ class App:
         self.memo.keep(memo_key, replay)
 
 
-def create_app(store: Store, config: RouteConfig | None = None) -> App:
-    """An RSGI application serving the repository in `store`, as the Worker would."""
-    return App(store, config)
-
-
-def check_port_free(host: str, port: int) -> None:
+def _check_port_free(host: str, port: int) -> None:
     """Refuse a port something already listens on: granian binds with SO_REUSEPORT, so a
     second `r2repo serve` on the same port would otherwise share it silently."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -223,15 +219,21 @@ def run(
     entry_ttl: int = 60,
     *,
     access_log: bool = False,
+    announce: Callable[[], None] | None = None,
 ) -> None:
-    """Serve `store` over HTTP until SIGINT or SIGTERM (granian in this process, on uvloop)."""
+    """Serve `store` over HTTP until SIGINT or SIGTERM (granian in this process, on uvloop).
+
+    `announce` runs once the port is known to be free, just before serving starts.
+    """
     import uvloop
     from granian.constants import HTTPModes, Interfaces
     from granian.server.embed import Server
 
-    check_port_free(host, port)
+    _check_port_free(host, port)
+    if announce is not None:
+        announce()
     server = Server(
-        create_app(store, RouteConfig(entry_ttl=entry_ttl)),
+        App(store, RouteConfig(entry_ttl=entry_ttl)),
         address=host,
         port=port,
         interface=Interfaces.RSGI,

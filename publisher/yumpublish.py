@@ -23,7 +23,7 @@ from publisher.sigcheck import SignatureChecker
 from publisher.signing import Signer
 from publisher.stores import Store
 from publisher.transaction import with_retries
-from publisher.uploads import Existing, Phase, Reporter, Upload, commit, package_upload
+from publisher.uploads import Existing, Phase, Reporter, Upload, commit
 from publisher.yumgc import load_root_record, root_references, signature_key, state_references
 from publisher.yumrender import RepodataEntry, render_repodata
 from publisher.yumrepair import signature_behind
@@ -95,8 +95,7 @@ class _Planner:
                 )
             key = self._place(pkg)
             entries[pkg.nevra] = metadata_at(pkg, key.removeprefix(f"{change.root}/"))
-            absent = self.placement.was_absent(key)
-            self.uploads.append(package_upload(key, pkg.path, pkg.sha256, absent=absent))
+            self.uploads.append(self.placement.upload(key, pkg.path, pkg.sha256))
             self.result.added.append(describe_nevra(pkg.nevra))
         for removal in change.removals:
             matched = [n for n, p in entries.items() if removal.matches(n[0], spellings(p), n[4])]

@@ -25,6 +25,10 @@ def command(store: StoreLocation, host: str, port: int, entry_ttl: int) -> None:
     from publisher import serve
 
     target = open_store(store)
-    serve.check_port_free(host, port)
-    say(f"serving {target.url} on http://{host}:{port}/ (Ctrl-C stops)")
-    serve.run(target, host=host, port=port, entry_ttl=entry_ttl)
+    serve.run(
+        target,
+        host=host,
+        port=port,
+        entry_ttl=entry_ttl,
+        announce=lambda: say(f"serving {target.url} on http://{host}:{port}/ (Ctrl-C stops)"),
+    )

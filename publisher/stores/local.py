@@ -46,6 +46,19 @@ def etag_of_signature(signature: Signature) -> str:
     return '"{:x}-{:x}-{:x}"'.format(*signature)
 
 
+def _signature(st: os.stat_result) -> Signature:
+    return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+
+@contextlib.contextmanager
+def _create_only(key: str) -> Iterator[None]:
+    """A link(2)/linkat(2) onto a taken name is the create-only put losing: PreconditionFailed."""
+    try:
+        yield
+    except FileExistsError:
+        raise PreconditionFailed(f"{key}: already exists") from None
+
+
 def _create_unnamed(
     directory: str, path: str, key: str, write: Callable[[int], None]
 ) -> os.stat_result | None:
@@ -70,14 +83,13 @@ def _create_unnamed(
             try:
                 # linkat(AT_SYMLINK_FOLLOW) through /proc names the open file; EEXIST if taken.
                 # (A dir fd makes CPython call linkat with that flag instead of plain link.)
-                os.link(
-                    f"/proc/self/fd/{fd}",
-                    os.path.basename(path),
-                    dst_dir_fd=directory_fd,
-                    follow_symlinks=True,
-                )
-            except FileExistsError:
-                raise PreconditionFailed(f"{key}: already exists") from None
+                with _create_only(key):
+                    os.link(
+                        f"/proc/self/fd/{fd}",
+                        os.path.basename(path),
+                        dst_dir_fd=directory_fd,
+                        follow_symlinks=True,
+                    )
             except FileNotFoundError:
                 if not os.path.exists(f"/proc/self/fd/{fd}"):
                     return None  # no /proc
@@ -90,7 +102,7 @@ def _create_unnamed(
 
 
 def _etag(st: os.stat_result) -> str:
-    return etag_of_signature((st.st_ino, st.st_mtime_ns, st.st_size))
+    return etag_of_signature(_signature(st))
 
 
 class LocalStore:
@@ -130,7 +142,7 @@ class LocalStore:
             st = os.stat(file)
         except (FileNotFoundError, NotADirectoryError):
             return None
-        return (st.st_ino, st.st_mtime_ns, st.st_size)
+        return _signature(st)
 
     def _make_directory(self, directory: str) -> None:
         # r2repo never removes a directory, so one that existed once still does (a fresh
@@ -210,10 +222,8 @@ class LocalStore:
             finally:
                 os.close(fd)
             if create_only:
-                try:
+                with _create_only(key):
                     os.link(tmp, path)
-                except FileExistsError:
-                    raise PreconditionFailed(f"{key}: already exists") from None
                 os.unlink(tmp)
             else:
                 os.replace(tmp, path)
@@ -268,9 +278,8 @@ class LocalStore:
         path = self._file(key)
         self._make_directory(os.path.dirname(path))
         try:
-            os.link(source, path)
-        except FileExistsError:
-            raise PreconditionFailed(f"{key}: already exists") from None
+            with _create_only(key):
+                os.link(source, path)
         except OSError as exc:
             if exc.errno in (errno.EXDEV, errno.EMLINK, errno.EPERM, errno.EACCES, errno.ENOTSUP):
                 return None

@@ -1,4 +1,4 @@
-"""`publisher.serve.run` as a real process over a LocalStore, spoken to with http.client.
+"""`r2repo serve` as a real process over a local store, spoken to with http.client.
 
 http.client sends the path exactly as given, so `/../` and `%2e%2e` reach the server raw.
 """
@@ -10,7 +10,6 @@ import http.client
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 
@@ -20,7 +19,8 @@ from tests.support.server import (
     REPO_ROOT,
     fetch,
     free_port,
-    python_argv,
+    serve_argv,
+    serving,
     start_server,
     stop_server,
 )
@@ -49,15 +49,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
         os.utime(path, (time.time() - 3600, time.time() - 3600))
     (root.parent / "outside.txt").write_bytes(b"outside the repository\n")
     port = free_port()
-    code = (
-        "from publisher.serve import run; from publisher.stores.local import LocalStore; "
-        f"run(LocalStore({str(root)!r}), port={port})"
-    )
-    proc = start_server(python_argv(code), port)
-    try:
+    with serving(root, port):
         yield port
-    finally:
-        stop_server(proc)
 
 
 def stable(headers: dict[str, str]) -> dict[str, str]:
@@ -203,16 +196,7 @@ def test_client_that_goes_away_does_not_hurt_the_server(server: int) -> None:
 
 def test_a_second_server_on_the_same_port_is_refused(server: int, tmp_path) -> None:
     done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "publisher",
-            "serve",
-            "--store",
-            str(tmp_path),
-            "--port",
-            str(server),
-        ],
+        serve_argv(tmp_path, server),
         capture_output=True,
         text=True,
         timeout=60,
@@ -228,10 +212,7 @@ def test_a_second_server_on_the_same_port_is_refused(server: int, tmp_path) -> N
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_a_signal_stops_the_server(tmp_path, signum: int) -> None:
     port = free_port()
-    proc = start_server(
-        [sys.executable, "-m", "publisher", "serve", "--store", str(tmp_path), "--port", str(port)],
-        port,
-    )
+    proc = start_server(serve_argv(tmp_path, port), port)
     try:
         proc.send_signal(signum)
         assert proc.wait(timeout=10) in (0, 130)

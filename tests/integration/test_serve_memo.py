@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from routes.access import Access, Token, token_digest
-from tests.support.server import fetch, free_port, python_argv, start_server, stop_server
+from tests.support.server import fetch, free_port, serving
 
 INRELEASE = "dists/y/InRelease"
 PACKAGES = "dists/y/main/binary-amd64/Packages"  # replaced in place: never streamed by path
@@ -35,15 +35,8 @@ def _write(root: Path, key: str, data: bytes, mtime: float = HOUR_AGO) -> None:
 def served(tmp_path: Path) -> Iterator[tuple[Path, int]]:
     _write(tmp_path, INRELEASE, b"first\n")
     port = free_port()
-    code = (
-        "from publisher.serve import run; from publisher.stores.local import LocalStore; "
-        f"run(LocalStore({str(tmp_path)!r}), port={port})"
-    )
-    proc = start_server(python_argv(code), port)
-    try:
+    with serving(tmp_path, port):
         yield tmp_path, port
-    finally:
-        stop_server(proc)
 
 
 def test_a_replaced_file_is_served_new(served: tuple[Path, int]) -> None:

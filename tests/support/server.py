@@ -98,12 +98,16 @@ def _pythonpath() -> str:
     return os.pathsep.join([*parts, existing] if existing else parts)
 
 
+def serve_argv(store: Path | str, port: int) -> list[str]:
+    """`r2repo serve --store STORE --port PORT` with this interpreter."""
+    return [sys.executable, "-m", "publisher", "serve", "--store", str(store), "--port", str(port)]
+
+
 @contextlib.contextmanager
 def serving(store: Path | str, port: int | None = None) -> Iterator[str]:
     """`r2repo serve --store STORE` on `port` (default: a free one); yields its base URL."""
     port = port or free_port()
-    argv = [sys.executable, "-m", "publisher", "serve", "--store", str(store), "--port", str(port)]
-    proc = start_server(argv, port)
+    proc = start_server(serve_argv(store, port), port)
     try:
         yield f"http://127.0.0.1:{port}/"
     finally:
