@@ -13,7 +13,7 @@ from email.utils import format_datetime
 from debian.deb822 import Deb822, Release
 
 from publisher.aptindex import sort_entries
-from publisher.aptstate import packages_path
+from publisher.aptpaths import packages_path
 from publisher.hashing import Digests, digest_bytes
 from publisher.workers import worker_count
 

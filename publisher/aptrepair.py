@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from debian.deb822 import Release
 
-from publisher.aptstate import DistState, dist_prefix
+from publisher.aptpaths import dist_prefix
+from publisher.aptstate import DistState
 from publisher.stores import Store
 from publisher.uploads import stored_sha256
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from debian.deb822 import Release
 
 from publisher.aptindex import PoolKey, entry_key
+from publisher.aptpaths import by_hash_path, dist_prefix, packages_path
 from publisher.aptstanza import Stanza, split_stanzas
 from publisher.stores import Store
 
@@ -48,18 +49,6 @@ class DistState:
     @property
     def index_sha256(self) -> dict[str, str]:
         return {path: entry.digests["SHA256"] for path, entry in self.index_files.items()}
-
-
-def dist_prefix(dist: str) -> str:
-    return f"dists/{dist}/"
-
-
-def packages_path(component: str, arch: str) -> str:
-    return f"{component}/binary-{arch}/Packages"
-
-
-def by_hash_path(index_path: str, hash_name: str, digest: str) -> str:
-    return f"{index_path.rsplit('/', 1)[0]}/by-hash/{hash_name}/{digest}"
 
 
 def release_indexes(release: Release) -> dict[str, IndexEntry]:

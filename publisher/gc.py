@@ -20,7 +20,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from publisher.aptstate import dist_prefix, read_dist
+from publisher.aptpaths import dist_prefix
+from publisher.aptstate import read_dist
 from publisher.errors import R2repoError
 from publisher.gcrecord import HORIZON_SECONDS, dist_references, load_record
 from publisher.listing import dist_names, rpm_roots

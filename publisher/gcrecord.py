@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 
-from publisher.aptstate import by_hash_path, dist_prefix
+from publisher.aptpaths import by_hash_path, dist_prefix
 from publisher.stores import Store
 
 RECORD_PREFIX = "_r2repo/unreferenced/"

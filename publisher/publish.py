@@ -2,28 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import importlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
-from publisher.aptpublish import AptChange, AptResult, check_dist, publish_dist
-from publisher.debpkg import DebPackage, read_deb
 from publisher.errors import ConflictError, PackageError, R2repoError
+from publisher.outcome import Outcome
+from publisher.repofile import DEFAULT_REPO_ID, DEFAULT_ROOT
 from publisher.repository import check_repository
-from publisher.rpmpkg import RpmPackage, describe_nevra, read_rpm
-from publisher.rpmsign import sign_rpm
 from publisher.signing import Signer
 from publisher.stores import Store
 from publisher.uploads import Reporter
 from publisher.workers import map_in_workers
-from publisher.yumpublish import (
-    DEFAULT_REPO_ID,
-    DEFAULT_ROOT,
-    RpmChange,
-    RpmResult,
-    check_rpm_root,
-    publish_rpm_root,
-)
+
+if TYPE_CHECKING:
+    from publisher.debpkg import DebPackage
+    from publisher.rpmpkg import RpmPackage
+
+# Each kind's reader is imported when a file of that kind is given: python-debian alone is a
+# tenth of a second of an RPM-only publish, and the APT and YUM sides load likewise on use.
+_READERS = {".deb": ("publisher.debpkg", "read_deb"), ".rpm": ("publisher.rpmpkg", "read_rpm")}
 
 
 @dataclass
@@ -48,8 +48,8 @@ class Inputs:
 
 @dataclass
 class PublishResult:
-    apt: AptResult | None = None
-    rpm: RpmResult | None = None
+    apt: Outcome | None = None
+    rpm: Outcome | None = None
 
 
 SeenInputs = dict[tuple[str, ...], tuple[Path, str]]
@@ -68,12 +68,18 @@ def _check_duplicate(
     raise ConflictError(f"{path}: {what} is also given as {other[0]} with other bytes")
 
 
+def _reader(suffix: str) -> Callable[[Path], DebPackage | RpmPackage]:
+    module, name = _READERS[suffix]
+    reader: Callable[[Path], DebPackage | RpmPackage] = getattr(
+        importlib.import_module(module), name
+    )
+    return reader
+
+
 def read_package(path: Path) -> DebPackage | RpmPackage:
-    if path.suffix == ".deb":
-        return read_deb(path)
-    if path.suffix == ".rpm":
-        return read_rpm(path)
-    raise PackageError(f"{path}: not a .deb or .rpm file")
+    if path.suffix not in _READERS:
+        raise PackageError(f"{path}: not a .deb or .rpm file")
+    return _reader(path.suffix)(path)
 
 
 def read_inputs(paths: Sequence[Path]) -> Inputs:
@@ -81,22 +87,31 @@ def read_inputs(paths: Sequence[Path]) -> Inputs:
     inputs = Inputs()
     seen: SeenInputs = {}
     for path in paths:
-        if path.suffix not in (".deb", ".rpm"):
+        if path.suffix not in _READERS:
             raise PackageError(f"{path}: not a .deb or .rpm file")
+    for suffix in {path.suffix for path in paths}:
+        _reader(suffix)  # loaded here, before the workers fork, not once in each
     for path, package in zip(paths, map_in_workers(read_package, paths), strict=True):
-        if isinstance(package, DebPackage):
-            key, sha256, what = ("deb", *package.key), package.digests.sha256, " ".join(package.key)
+        if path.suffix == ".deb":
+            deb = cast("DebPackage", package)
+            key, sha256, what = ("deb", *deb.key), deb.digests.sha256, " ".join(deb.key)
             if not _check_duplicate(seen, key, path, sha256, what):
-                inputs.debs.append(package)
+                inputs.debs.append(deb)
         else:
-            key, what = ("rpm", *package.nevra), describe_nevra(package.nevra)
-            if not _check_duplicate(seen, key, path, package.sha256, what):
-                inputs.rpms.append(package)
+            from publisher.rpmpkg import describe_nevra
+
+            rpm = cast("RpmPackage", package)
+            key, what = ("rpm", *rpm.nevra), describe_nevra(rpm.nevra)
+            if not _check_duplicate(seen, key, path, rpm.sha256, what):
+                inputs.rpms.append(rpm)
     return inputs
 
 
 def sign_rpms(rpms: list[RpmPackage], signer: Signer, scratch: Path) -> list[RpmPackage]:
     """Signed copies, read again: signing changes the bytes and so the checksums."""
+    from publisher.rpmpkg import read_rpm
+    from publisher.rpmsign import sign_rpm
+
     return map_in_workers(read_rpm, [sign_rpm(rpm.path, scratch, signer) for rpm in rpms])
 
 
@@ -112,8 +127,29 @@ def publish(
         raise R2repoError(
             "--dist is required to publish .deb packages (for example --dist bookworm)"
         )
+    # Both kinds are checked before either is committed: a conflict in one writes nothing at all.
+    rpm_publish = _rpm_side(store, inputs, options, signer, scratch) if inputs.rpms else None
+    apt_publish = _apt_side(store, inputs, options) if inputs.debs else None
+    check_repository(store, writing=True)
+    result = PublishResult()
+    if rpm_publish is not None:
+        result.rpm = rpm_publish(signer, progress)
+    if apt_publish is not None:
+        result.apt = apt_publish(signer, progress)
+    return result
+
+
+_Commit = Callable[[Signer, "Reporter | None"], Outcome]
+
+
+def _rpm_side(
+    store: Store, inputs: Inputs, options: PublishOptions, signer: Signer, scratch: Path
+) -> _Commit:
+    """The RPM tree checked; what commits it."""
+    from publisher.yumpublish import RpmChange, check_rpm_root, publish_rpm_root
+
     rpms = sign_rpms(inputs.rpms, signer, scratch) if options.sign_packages else inputs.rpms
-    rpm_change = RpmChange(
+    change = RpmChange(
         root=options.rpm_root,
         packages=rpms,
         keep=options.keep,
@@ -122,7 +158,17 @@ def publish(
         base_url=options.base_url,
         packages_signed=options.sign_packages,
     )
-    apt_change = AptChange(
+    checked = check_rpm_root(store, change)
+    return lambda signer, progress: publish_rpm_root(
+        store, change, signer, progress=progress, checked=checked
+    )
+
+
+def _apt_side(store: Store, inputs: Inputs, options: PublishOptions) -> _Commit:
+    """The dist checked; what commits it."""
+    from publisher.aptpublish import AptChange, check_dist, publish_dist
+
+    change = AptChange(
         dist=options.dist or "",
         component=options.component,
         packages=inputs.debs,
@@ -131,15 +177,7 @@ def publish(
         release_fields=options.release_fields,
         architectures=options.architectures,
     )
-    # Both kinds are checked before either is committed: a conflict in one writes nothing at all.
-    rpm_checked = check_rpm_root(store, rpm_change) if inputs.rpms else None
-    apt_checked = check_dist(store, apt_change) if inputs.debs else None
-    check_repository(store, writing=True)
-    result = PublishResult()
-    if rpm_checked is not None:
-        result.rpm = publish_rpm_root(
-            store, rpm_change, signer, progress=progress, checked=rpm_checked
-        )
-    if apt_checked is not None:
-        result.apt = publish_dist(store, apt_change, signer, progress=progress, checked=apt_checked)
-    return result
+    checked = check_dist(store, change)
+    return lambda signer, progress: publish_dist(
+        store, change, signer, progress=progress, checked=checked
+    )

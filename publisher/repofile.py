@@ -6,6 +6,8 @@ import configparser
 from dataclasses import dataclass
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8787"
+DEFAULT_ROOT = "rpm"  # where the RPM tree starts in the store
+DEFAULT_REPO_ID = "r2repo"
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,9 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from publisher.aptpaths import by_hash_path, dist_prefix
 from publisher.aptrepair import unfinished
-from publisher.aptstate import DistState, by_hash_path, dist_prefix, read_dist
+from publisher.aptstate import DistState, read_dist
 from publisher.gcrecord import record_key
 from publisher.hashing import Digests, digest_bytes, digest_stream
 from publisher.listing import dist_names, rpm_roots

@@ -14,7 +14,7 @@ from publisher.hashing import digest_bytes
 from publisher.outcome import Outcome
 from publisher.placement import Placement
 from publisher.removal import Removal
-from publisher.repofile import DEFAULT_BASE_URL, RepoFile
+from publisher.repofile import DEFAULT_BASE_URL, DEFAULT_REPO_ID, DEFAULT_ROOT, RepoFile
 from publisher.repokeys import key_uploads
 from publisher.retention import keep_newest
 from publisher.rpmpkg import NEVRA, RpmPackage, describe_nevra, metadata_at, package_href
@@ -28,9 +28,6 @@ from publisher.yumgc import load_root_record, root_references, signature_key, st
 from publisher.yumrender import RepodataEntry, render_repodata
 from publisher.yumrepair import signature_behind
 from publisher.yumstate import RECORD_TYPE, RpmRootState, read_rpm_root, repomd_key
-
-DEFAULT_ROOT = "rpm"
-DEFAULT_REPO_ID = "r2repo"
 
 
 @dataclass

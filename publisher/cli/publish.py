@@ -21,10 +21,10 @@ from publisher.cli.common import (
 from publisher.errors import R2repoError
 from publisher.progress import reporter_for
 from publisher.publish import PublishOptions, publish, read_inputs
+from publisher.repofile import DEFAULT_REPO_ID, DEFAULT_ROOT
 from publisher.stores import open_store
 from publisher.stores.local import LocalStore
 from publisher.stores.open import StoreLocation
-from publisher.yumpublish import DEFAULT_REPO_ID, DEFAULT_ROOT
 
 # Where and how packages are published: shared by `publish` and `release`.
 REPOSITORY_OPTIONS = [

@@ -1,0 +1,16 @@
+"""Where a dist's files live in the store: plain names, no parsing (the GC record and the YUM
+side need them without loading python-debian)."""
+
+from __future__ import annotations
+
+
+def dist_prefix(dist: str) -> str:
+    return f"dists/{dist}/"
+
+
+def packages_path(component: str, arch: str) -> str:
+    return f"{component}/binary-{arch}/Packages"
+
+
+def by_hash_path(index_path: str, hash_name: str, digest: str) -> str:
+    return f"{index_path.rsplit('/', 1)[0]}/by-hash/{hash_name}/{digest}"
