@@ -22,7 +22,20 @@ def _version(command: list[str]) -> str:
     return text[0] if text else "?"
 
 
-def machine() -> str:
+def filesystem_of(path: Path) -> str:
+    """The type of the file system holding `path` (the longest mount point above it)."""
+    best, kind = "", "?"
+    with open("/proc/mounts") as handle:
+        for line in handle:
+            fields = line.split()
+            mount = fields[1]
+            above = str(path).startswith(mount.rstrip("/") + "/") or str(path) == mount
+            if above and len(mount) > len(best):
+                best, kind = mount, fields[2]
+    return kind
+
+
+def machine(work_filesystem: str) -> str:
     with open("/proc/meminfo") as handle:
         mem_kb = int(handle.readline().split()[1])
     cpu = "?"
@@ -40,7 +53,8 @@ def machine() -> str:
     }
     lines = [
         f"Machine: {os.cpu_count()} cores ({cpu}), {mem_kb / 1024 / 1024:.0f} GiB memory, "
-        f"{platform.system()} {platform.release()}, Python {platform.python_version()}.",
+        f"{platform.system()} {platform.release()}, Python {platform.python_version()}; "
+        f"repositories written to {work_filesystem}.",
         "Tools: " + "; ".join(f"{name}: {version}" for name, version in tools.items()) + ".",
     ]
     return "\n".join(lines)
@@ -79,8 +93,8 @@ def figures_markdown(figures: Figures) -> str:
     return "\n".join(lines)
 
 
-def render(sections: list[Table | Figures], scale: str) -> str:
-    parts = [BEGIN, "", f"Scale: `{scale}`. " + machine(), ""]
+def render(sections: list[Table | Figures], scale: str, work_filesystem: str) -> str:
+    parts = [BEGIN, "", f"Scale: `{scale}`. " + machine(work_filesystem), ""]
     for section in sections:
         text = table_markdown(section) if isinstance(section, Table) else figures_markdown(section)
         parts += [text, ""]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -17,8 +18,24 @@ EXTRA_DEB = 99_999  # the index of the one package added in the incremental scen
 
 
 class Sets:
-    def __init__(self, cache: Path) -> None:
+    """The sets, read from `stage` when given: a copy (made once, untimed) on the work directory's
+    file system, where the harness and r2repo's --link-inputs hard-link packages."""
+
+    def __init__(self, cache: Path, stage: Path | None = None) -> None:
         self.cache = cache
+        self.stage = stage
+
+    def _staged(self, path: Path) -> Path:
+        if self.stage is None:
+            return path
+        copy = self.stage / path.relative_to(self.cache)
+        if not copy.exists():
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            if path.is_dir():
+                shutil.copytree(path, copy)
+            else:
+                shutil.copy2(path, copy)
+        return copy
 
     def _subset(self, kind: str, master: list[Path], count: int) -> Path:
         """A directory holding exactly the first `count` files, hard-linked from the master set."""
@@ -30,7 +47,7 @@ class Sets:
                 if not target.exists():
                     os.link(path, target)
             (directory / ".complete").write_text(f"{count}\n")
-        return directory
+        return self._staged(directory)
 
     def debs(self, count: int) -> Path:
         return self._subset("debs", gendeb.write_set(self.cache / "debs", count), count)
@@ -44,11 +61,11 @@ class Sets:
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(gendeb.deb_bytes(pkg))
-        return path
+        return self._staged(path)
 
     def extra_rpm(self) -> Path:
         directory = self.cache / "extra-rpm"
-        return genrpm.write_set(directory, 1, prefix="extrarpm")[0]
+        return self._staged(genrpm.write_set(directory, 1, prefix="extrarpm")[0])
 
     def real_debs(self) -> Path:
         directory = self.cache / "debian-real"
@@ -61,7 +78,7 @@ class Sets:
                 capture_output=True,
             )
             (directory / ".complete").write_text(f"{len(REAL_DEBS)}\n")
-        return directory
+        return self._staged(directory)
 
 
 def files_in(directory: Path, suffix: str) -> list[str]:

@@ -261,8 +261,11 @@ class LocalStore:
                 return linked
 
         def copy(fd: int) -> None:
-            with open(path, "rb") as src:
-                _copy_file(src.fileno(), fd)
+            source = os.open(path, os.O_RDONLY | os.O_CLOEXEC)  # no Python file object needed
+            try:
+                _copy_file(source, fd)
+            finally:
+                os.close(source)
 
         return self._write_atomically(key, copy, create_only=if_none_match)
 
