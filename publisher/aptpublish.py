@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from publisher.aptindex import PoolKey, entry_key, make_stanza, newest, pool_path
+from publisher.aptpaths import by_hash_path, dist_prefix, packages_path
 from publisher.aptrender import (
     RELEASE_HASH_FIELDS,
     Group,
@@ -16,20 +17,14 @@ from publisher.aptrender import (
 )
 from publisher.aptrepair import unfinished
 from publisher.aptstanza import Stanza
-from publisher.aptstate import (
-    RECORD_FIELD,
-    DistState,
-    by_hash_path,
-    dist_prefix,
-    packages_path,
-    read_dist,
-)
+from publisher.aptstate import RECORD_FIELD, DistState, read_dist, read_packages
 from publisher.checkedplan import CheckedPlan, Plans
 from publisher.clock import release_time
 from publisher.debpkg import DebPackage
 from publisher.errors import ConflictError, R2repoError
 from publisher.gcrecord import dist_references, load_record, next_record, record_key, render_record
 from publisher.hashing import Digests, digest_bytes
+from publisher.indexpieces import WHOLE_BELOW, Previous
 from publisher.outcome import Outcome
 from publisher.placement import Placement
 from publisher.removal import Removal
@@ -154,22 +149,48 @@ class _Planner:
         changed |= {key[2] for key, stanza in entries.items() if old.get(key, stanza) is not stanza}
         return changed
 
+    def _stored_index(self, name: str) -> IndexFile | None:
+        """An index as the current Release lists it, read by hash; None when it is missing."""
+        entry = self.state.index_files.get(name)
+        if entry is None or len(entry.digests) != 4:
+            return None
+        digests = Digests(entry.size, *(entry.digests[f] for f in RELEASE_HASH_FIELDS))
+        key = dist_prefix(self.change.dist) + by_hash_path(name, "SHA256", digests.sha256)
+        data = self.store.get_bytes(key)
+        if data is None or len(data) != entry.size:
+            return None
+        return IndexFile(name, data, digests)
+
     def _kept(self, component: str, arch: str) -> list[IndexFile] | None:
         """A component/arch's Packages files as the store holds them by hash, when this change
         leaves its stanzas alone: no rendering, no compressing. None when any is missing."""
         path = packages_path(component, arch)
-        prefix = dist_prefix(self.change.dist)
         kept: list[IndexFile] = []
         for name in (path, path + ".gz", path + ".xz"):
-            entry = self.state.index_files.get(name)
-            if entry is None or len(entry.digests) != 4:
+            index = self._stored_index(name)
+            if index is None:
                 return None
-            digests = Digests(entry.size, *(entry.digests[f] for f in RELEASE_HASH_FIELDS))
-            data = self.store.get_bytes(prefix + by_hash_path(name, "SHA256", digests.sha256))
-            if data is None or len(data) != entry.size:
-                return None
-            kept.append(IndexFile(name, data, digests))
+            kept.append(index)
         return kept
+
+    def _previous(self, component: str, arch: str) -> Previous | None:
+        """The big Packages this change replaces, whose compressed pieces may be reused."""
+        path = packages_path(component, arch)
+        entry = self.state.index_files.get(path)
+        if entry is None or entry.size < WHOLE_BELOW or path not in self.state.index_sha256:
+            return None
+        key = dist_prefix(self.change.dist) + by_hash_path(
+            path, "SHA256", self.state.index_sha256[path]
+        )
+        stanzas = read_packages(self.store, key)  # parsed already by read_dist
+        if stanzas is None:
+            return None
+        gz, xz = (self._stored_index(path + suffix) for suffix in (".gz", ".xz"))
+        return Previous(
+            text="\n".join(stanza.text for stanza in stanzas).encode("utf-8"),
+            gz=None if gz is None else gz.data,
+            xz=None if xz is None else xz.data,
+        )
 
     def render(
         self, entries: dict[PoolKey, Stanza], fields: dict[str, str], arches: set[str]
@@ -187,7 +208,8 @@ class _Planner:
                     groups.append(Group(component, arch, None, kept))
                     continue
                 stanzas = [s for key, s in comp_entries.items() if key[2] in (arch, "all")]
-                groups.append(Group(component, arch, stanzas))
+                previous = self._previous(component, arch)
+                groups.append(Group(component, arch, stanzas, previous=previous))
         return render_groups(fields, groups)
 
     def index_uploads(self, indexes: list[IndexFile]) -> None:

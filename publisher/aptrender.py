@@ -2,31 +2,28 @@
 
 from __future__ import annotations
 
-import gzip
-import lzma
-from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
+from typing import TypeVar
 
 from debian.deb822 import Deb822, Release
 
 from publisher.aptindex import sort_entries
 from publisher.aptpaths import packages_path
 from publisher.hashing import Digests, digest_bytes
+from publisher.indexpieces import Previous, assemble, compress_piece, cut, piece_id, reusable
 from publisher.workers import worker_count
+from publisher.xzstream import Block
 
 RELEASE_HASH_FIELDS = ("MD5Sum", "SHA1", "SHA256", "SHA512")
+Item = TypeVar("Item")
+Result = TypeVar("Result")
 
 
-# Packages text is mostly checksums, which no setting compresses much. Measured on the 22 MB
-# Packages of 27,500 packages: xz preset 0 takes 1.3 s (preset 1: 2.4 s, preset 6: 11x longer) for
-# 2% more bytes than preset 1; gzip level 6 takes 0.55 s (level 9: 0.77 s) for 1% more. A publish
-# into a dist of 50,000 packages spends most of its time here, so speed wins.
-XZ_PRESET = 0
-GZIP_LEVEL = 6
-# Below this much uncompressed text, compressing in this process beats starting workers.
+# Below this much uncompressed text, compressing in this process beats starting threads.
 PARALLEL_BYTES = 4 << 20
 
 
@@ -46,16 +43,7 @@ def _index(path: str, data: bytes) -> IndexFile:
 
 
 def render_packages(stanzas: Iterable[Mapping[str, str]]) -> bytes:
-    return "\n".join(stanza.dump() for stanza in sort_entries(stanzas)).encode("utf-8")  # type: ignore[attr-defined]
-
-
-def _compress(kind: str, data: bytes) -> tuple[bytes, Digests]:
-    """One compressed index and its checksums (on a thread of its own for big indexes)."""
-    if kind == "gz":
-        out = gzip.compress(data, compresslevel=GZIP_LEVEL, mtime=0)
-    else:
-        out = lzma.compress(data, preset=XZ_PRESET)
-    return out, digest_bytes(out)
+    return b"".join(cut(sort_entries(stanzas)))
 
 
 def _component_release(dist_fields: dict[str, str], component: str, arch: str) -> IndexFile:
@@ -78,33 +66,53 @@ class Group:
     arch: str
     stanzas: Iterable[Mapping[str, str]] | None
     kept: list[IndexFile] | None = None  # Packages, .gz and .xz as the store holds them
+    previous: Previous | None = None  # the Packages being replaced, whose pieces may be reused
+
+
+class _Workers:
+    """`map` on threads when there is enough to compress, else here. zlib, lzma and hashlib let
+    go of the GIL while they work, so every core works on the one copy of the text (worker
+    processes each took a pickled copy: 150 MB more at 50,000 packages, and slower)."""
+
+    def __init__(self, text_bytes: int, jobs: int) -> None:
+        workers = worker_count(jobs)
+        parallel = workers > 1 and text_bytes >= PARALLEL_BYTES
+        self.pool = ThreadPoolExecutor(workers) if parallel else None
+
+    def map(self, function: Callable[[Item], Result], items: Iterable[Item]) -> list[Result]:
+        if self.pool is None:
+            return [function(item) for item in items]
+        return list(self.pool.map(function, items))
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown()
+
+
+def _compress_job(job: tuple[str, bytes]) -> bytes | Block:
+    return compress_piece(*job)
 
 
 def render_groups(dist_fields: dict[str, str], groups: Sequence[Group]) -> list[IndexFile]:
     """Packages in three compressions plus the per-component Release of each group.
 
-    The .xz and .gz of big indexes are compressed on threads, all at once: zlib, lzma and
-    hashlib let go of the GIL while they work, so every core works on the one copy of the text
-    (worker processes each took a pickled copy: 150 MB more at 50,000 packages, and slower).
+    Each Packages is compressed in pieces (indexpieces), the pieces of every group at once on
+    every core, and a piece the Packages it replaces already holds is copied from it.
     """
-    plains: dict[str, bytes] = {}
+    pieces: dict[str, list[bytes]] = {}
+    previous: dict[str, Previous | None] = {}
     for group in groups:
         if group.stanzas is not None:
-            plains[packages_path(group.component, group.arch)] = render_packages(group.stanzas)
-    jobs = [(path + suffix, kind, data) for kind, suffix in (("xz", ".xz"), ("gz", ".gz"))
-            for path, data in plains.items()]  # fmt: skip
-    done: dict[str, tuple[bytes, Digests]] = {}
-    workers = worker_count(len(jobs))
-    if workers > 1 and sum(len(data) for data in plains.values()) >= PARALLEL_BYTES:
-        with ThreadPoolExecutor(workers) as pool:
-            futures: dict[str, Future[tuple[bytes, Digests]]] = {
-                path: pool.submit(_compress, kind, data) for path, kind, data in jobs
-            }
-            plain_digests = {path: digest_bytes(data) for path, data in plains.items()}
-            done = {path: future.result() for path, future in futures.items()}
-    else:
-        plain_digests = {path: digest_bytes(data) for path, data in plains.items()}
-        done = {path: _compress(kind, data) for path, kind, data in jobs}
+            path = packages_path(group.component, group.arch)
+            pieces[path] = cut(sort_entries(group.stanzas))
+            previous[path] = group.previous
+    text_bytes = sum(len(piece) for texts in pieces.values() for piece in texts)
+    workers = _Workers(text_bytes, 2 * sum(len(texts) for texts in pieces.values()))
+    try:
+        files = _compressed_files(pieces, previous, workers)
+        digests = dict(zip(files, workers.map(digest_bytes, list(files.values())), strict=True))
+    finally:
+        workers.close()
     indexes: list[IndexFile] = []
     for group in groups:
         path = packages_path(group.component, group.arch)
@@ -112,12 +120,34 @@ def render_groups(dist_fields: dict[str, str], groups: Sequence[Group]) -> list[
             assert group.kept is not None
             indexes += group.kept
         else:
-            indexes.append(IndexFile(path, plains[path], plain_digests[path]))
-            for name in (path + ".gz", path + ".xz"):
-                data, digests = done[name]
-                indexes.append(IndexFile(name, data, digests))
+            for name in (path, path + ".gz", path + ".xz"):
+                indexes.append(IndexFile(name, files[name], digests[name]))
         indexes.append(_component_release(dist_fields, group.component, group.arch))
     return indexes
+
+
+def _compressed_files(
+    pieces: dict[str, list[bytes]], previous: dict[str, Previous | None], workers: _Workers
+) -> dict[str, bytes]:
+    """Each Packages with its .gz and .xz, compressing only the pieces not found before."""
+    found = dict(zip(pieces, workers.map(reusable, [previous[p] for p in pieces]), strict=True))
+    ids = {path: workers.map(piece_id, texts) for path, texts in pieces.items()}
+    jobs: dict[tuple[str, bytes], tuple[str, bytes]] = {}
+    for path, texts in pieces.items():
+        for kind in ("xz", "gz"):
+            table: Mapping[bytes, object] = getattr(found[path], kind)
+            for piece, key in zip(texts, ids[path], strict=True):
+                if key not in table:
+                    jobs.setdefault((kind, key), (kind, piece))
+    done = dict(zip(jobs, workers.map(_compress_job, list(jobs.values())), strict=True))
+    files: dict[str, bytes] = {}
+    for path, texts in pieces.items():
+        files[path] = b"".join(texts)
+        for kind in ("gz", "xz"):
+            table = getattr(found[path], kind)
+            parts = [table[key] if key in table else done[(kind, key)] for key in ids[path]]
+            files[f"{path}.{kind}"] = assemble(kind, parts)
+    return files
 
 
 def component_indexes(

@@ -71,7 +71,7 @@ _PARSED: dict[tuple[int, str], list[Stanza]] = {}
 _PARSED_KEEP = 8
 
 
-def _read_packages(store: Store, key: str) -> list[Stanza] | None:
+def read_packages(store: Store, key: str) -> list[Stanza] | None:
     """The stanzas of a Packages file, or None when the store does not hold it."""
     cached = _PARSED.get((id(store), key))
     if cached is not None:
@@ -109,7 +109,7 @@ def read_dist(store: Store, dist: str) -> DistState:
                 continue
             # By hash: a plain Packages may already hold a concurrent publisher's uncommitted work.
             key = prefix + by_hash_path(path, "SHA256", state.index_sha256[path])
-            stanzas = _read_packages(store, key)
+            stanzas = read_packages(store, key)
             if stanzas is None:
                 state.missing.append(key)
                 continue

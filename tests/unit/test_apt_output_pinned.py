@@ -3,7 +3,8 @@
 Packages, its .gz and .xz, the per-component Release and the unsigned top-level Release must
 stay byte-identical for the same packages, publish after publish (fresh, then incremental).
 Packages is as it was before the optimisation; Packages.xz and .gz (and so the Release that
-lists them) changed on purpose: xz preset 6 to 1, then to 0 with gzip level 9 to 6.
+lists them) changed on purpose: xz preset 6 to 1, then to 0 with gzip level 9 to 6, then the
+xz check CRC64 to CRC32 (indexpieces reuses blocks whose check it can recompute).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from bench.gendeb import deb_bytes, spec
 
 # sha256 of each index after publishing the first 30 generated packages, then 1 more.
 PINNED_FRESH = {
-    "dists/pin/Release": ("a369bd89fc04c0b2e2aed5bfd4541af42548eaaf278a32112565c812db8c471c"),
+    "dists/pin/Release": ("78cf30e7dfa855144c012b212e4278be05e78108c3f7eb875ea3b1c1dcc0092e"),
     "dists/pin/main/binary-amd64/Packages": (
         "830472764c0cb4a3a27a9ca1c666cc93958dd384f17ecd689c10d4be34204301"
     ),
@@ -26,7 +27,7 @@ PINNED_FRESH = {
         "5c587e79248283c5e25457a17cec6f38ff7dcf46e96626a20be152d243b98032"
     ),
     "dists/pin/main/binary-amd64/Packages.xz": (
-        "dd4128b90cfb9fac3ac6e78447768311006f121ccc5dbb585620912d2f5cfa3d"
+        "dcbc36f39bf3b078083f1a710dbdf00078d2d18810908ed11418364beee84f01"
     ),
     "dists/pin/main/binary-amd64/Release": (
         "2a691e4c9383d9a3319aef78643a2323a8c53431fe2051493add01bea5486c2f"
@@ -38,14 +39,14 @@ PINNED_FRESH = {
         "3502e86302146af23252ba73c1b2a52f6c9f8bd1dc12f3518e20590ff719c76b"
     ),
     "dists/pin/main/binary-arm64/Packages.xz": (
-        "1dde227168fcc907bf3ed6d76e90d11b59146b8cea36010ba9155025816b830b"
+        "0d8f1c13aca4aa3059296fb6d9f2d8ad7d74cc0f0858dd9fba427d4e93dcf05e"
     ),
     "dists/pin/main/binary-arm64/Release": (
         "3f163fee1be1dc20c3625818b9d6ae24eb267759243add3e691f10aaf8c03261"
     ),
 }
 PINNED_INCREMENTAL = {
-    "dists/pin/Release": ("b891e7556bcaeccc31b2da08099836542c8dcb44d7aa2bdb58523dc6bcd1f7bb"),
+    "dists/pin/Release": ("0ccf2f028a7a3244e314ea58944a24f81f91f17147d77fdf80283f595b5ca6ef"),
     "dists/pin/main/binary-amd64/Packages": (
         "7950d0920e808a18de49510ff613415630d3f407077408ad4ccb9498d263a863"
     ),
@@ -53,7 +54,7 @@ PINNED_INCREMENTAL = {
         "2e37a3311f54ba291975b7eaec780816ad4eedbeeb1b66ba7a4737ef3da4ab29"
     ),
     "dists/pin/main/binary-amd64/Packages.xz": (
-        "7e699e75c4efa80f162d8bafb042c4a28951632333fa43414e54e8d8117081ff"
+        "1f4f4cde38d4a58320d4db5afc02c24387976f026c60ffdbb97564044c23b4bb"
     ),
     "dists/pin/main/binary-amd64/Release": (
         "2a691e4c9383d9a3319aef78643a2323a8c53431fe2051493add01bea5486c2f"
@@ -65,7 +66,7 @@ PINNED_INCREMENTAL = {
         "3502e86302146af23252ba73c1b2a52f6c9f8bd1dc12f3518e20590ff719c76b"
     ),
     "dists/pin/main/binary-arm64/Packages.xz": (
-        "1dde227168fcc907bf3ed6d76e90d11b59146b8cea36010ba9155025816b830b"
+        "0d8f1c13aca4aa3059296fb6d9f2d8ad7d74cc0f0858dd9fba427d4e93dcf05e"
     ),
     "dists/pin/main/binary-arm64/Release": (
         "3f163fee1be1dc20c3625818b9d6ae24eb267759243add3e691f10aaf8c03261"
