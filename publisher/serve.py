@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import socket
+import sys
 import time
 from collections.abc import Callable
 from typing import Any, BinaryIO
@@ -226,7 +227,7 @@ def run(
     `announce` runs once the port is known to be free, just before serving starts.
     """
     import uvloop
-    from granian.constants import HTTPModes, Interfaces
+    from granian.constants import HTTPModes, Interfaces, TaskImpl
     from granian.server.embed import Server
 
     _check_port_free(host, port)
@@ -242,5 +243,13 @@ def run(
         # granian warns that embedding is experimental on every start; errors still show.
         log_level="info" if access_log else "error",
         log_access=access_log,
+        # granian's tasks in Rust: 10-20% more small responses and 304s a second, measured
+        # side by side; before Python 3.12 only (granian refuses it on 3.12 and later).
+        task_impl=TaskImpl.rust if sys.version_info < (3, 12) else TaskImpl.asyncio,
     )
-    uvloop.run(_serve_until_signalled(server))
+    # Not uvloop.run: asyncio's Runner lists every task when it closes, and Rust tasks fail that.
+    loop = uvloop.new_event_loop()
+    try:
+        loop.run_until_complete(_serve_until_signalled(server))
+    finally:
+        loop.close()
