@@ -244,7 +244,7 @@ def run(
         log_level="info" if access_log else "error",
         log_access=access_log,
         # granian's tasks in Rust: 10-20% more small responses and 304s a second, measured
-        # side by side; before Python 3.12 only (granian refuses it on 3.12 and later).
+        # side by side; before Python 3.12 only (granian has none on 3.12 and later).
         task_impl=TaskImpl.rust if sys.version_info < (3, 12) else TaskImpl.asyncio,
     )
     # Not uvloop.run: asyncio's Runner lists every task when it closes, and Rust tasks fail that.
