@@ -95,12 +95,10 @@ def _signature_header(data: bytes) -> tuple[dict[int, tuple[int, int, int]], byt
     store_end = index_end + store_size
     if store_end > len(data):
         raise PackageError("truncated signature header")
-    index = {}
-    for number in range(entries):
-        tag, kind, offset, count = struct.unpack(
-            ">IIII", data[start + 16 + 16 * number : start + 32 + 16 * number]
-        )
-        index[tag] = (kind, offset, count)
+    index = {
+        tag: (kind, offset, count)
+        for tag, kind, offset, count in struct.iter_unpack(">IIII", data[start + 16 : index_end])
+    }
     padded_end = store_end + (-store_end % 8)
     return index, data[index_end:store_end], padded_end
 
