@@ -14,3 +14,8 @@ def packages_path(component: str, arch: str) -> str:
 
 def by_hash_path(index_path: str, hash_name: str, digest: str) -> str:
     return f"{index_path.rsplit('/', 1)[0]}/by-hash/{hash_name}/{digest}"
+
+
+def by_hash_key(dist: str, index_path: str, sha256: str) -> str:
+    """The store key of an index's by-hash SHA256 copy: the copy that never changes."""
+    return dist_prefix(dist) + by_hash_path(index_path, "SHA256", sha256)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from publisher.aptindex import PoolKey, entry_key, make_stanza, newest, pool_path
-from publisher.aptpaths import by_hash_path, dist_prefix, packages_path
+from publisher.aptpaths import by_hash_key, by_hash_path, dist_prefix, packages_path
 from publisher.aptrender import (
     RELEASE_HASH_FIELDS,
     Group,
@@ -103,7 +103,8 @@ class _Planner:
                 )
             path = self._place(pkg)
             entries[pkg.key] = make_stanza(pkg, path)
-            self.uploads.append(self.placement.upload(path, pkg.path, pkg.digests.sha256))
+            digests = pkg.digests
+            self.uploads.append(self.placement.upload(path, pkg.path, digests.sha256, digests.size))
             self.result.added.append(describe(pkg.key))
         for removal in change.removals:
             matched = [key for key in entries if removal.matches(key[0], {key[1]}, key[2])]
@@ -155,8 +156,7 @@ class _Planner:
         if entry is None or len(entry.digests) != 4:
             return None
         digests = Digests(entry.size, *(entry.digests[f] for f in RELEASE_HASH_FIELDS))
-        key = dist_prefix(self.change.dist) + by_hash_path(name, "SHA256", digests.sha256)
-        data = self.store.get_bytes(key)
+        data = self.store.get_bytes(by_hash_key(self.change.dist, name, digests.sha256))
         if data is None or len(data) != entry.size:
             return None
         return IndexFile(name, data, digests)
@@ -177,12 +177,12 @@ class _Planner:
         """The big Packages this change replaces, whose compressed pieces may be reused."""
         path = packages_path(component, arch)
         entry = self.state.index_files.get(path)
-        if entry is None or entry.size < WHOLE_BELOW or path not in self.state.index_sha256:
+        if entry is None or entry.size < WHOLE_BELOW or "SHA256" not in entry.digests:
             return None
-        key = dist_prefix(self.change.dist) + by_hash_path(
-            path, "SHA256", self.state.index_sha256[path]
+        # Parsed already by read_dist: its text is rebuilt rather than read again.
+        stanzas = read_packages(
+            self.store, by_hash_key(self.change.dist, path, entry.digests["SHA256"])
         )
-        stanzas = read_packages(self.store, key)  # parsed already by read_dist
         if stanzas is None:
             return None
         gz, xz = (self._stored_index(path + suffix) for suffix in (".gz", ".xz"))

@@ -14,9 +14,17 @@ from debian.deb822 import Deb822, Release
 from publisher.aptindex import sort_entries
 from publisher.aptpaths import packages_path
 from publisher.hashing import Digests, digest_bytes
-from publisher.indexpieces import Previous, assemble, compress_piece, cut, piece_id, reusable
+from publisher.indexpieces import (
+    KINDS,
+    Compressed,
+    Previous,
+    assemble,
+    compress_piece,
+    cut,
+    piece_id,
+    reusable,
+)
 from publisher.workers import worker_count
-from publisher.xzstream import Block
 
 RELEASE_HASH_FIELDS = ("MD5Sum", "SHA1", "SHA256", "SHA512")
 Item = TypeVar("Item")
@@ -40,10 +48,6 @@ class IndexFile:
 
 def _index(path: str, data: bytes) -> IndexFile:
     return IndexFile(path=path, data=data, digests=digest_bytes(data))
-
-
-def render_packages(stanzas: Iterable[Mapping[str, str]]) -> bytes:
-    return b"".join(cut(sort_entries(stanzas)))
 
 
 def _component_release(dist_fields: dict[str, str], component: str, arch: str) -> IndexFile:
@@ -89,7 +93,7 @@ class _Workers:
             self.pool.shutdown()
 
 
-def _compress_job(job: tuple[str, bytes]) -> bytes | Block:
+def _compress_job(job: tuple[str, bytes]) -> Compressed:
     return compress_piece(*job)
 
 
@@ -133,18 +137,17 @@ def _compressed_files(
     found = dict(zip(pieces, workers.map(reusable, [previous[p] for p in pieces]), strict=True))
     ids = {path: workers.map(piece_id, texts) for path, texts in pieces.items()}
     jobs: dict[tuple[str, bytes], tuple[str, bytes]] = {}
-    for path, texts in pieces.items():
-        for kind in ("xz", "gz"):
-            table: Mapping[bytes, object] = getattr(found[path], kind)
+    for kind in KINDS:
+        for path, texts in pieces.items():
             for piece, key in zip(texts, ids[path], strict=True):
-                if key not in table:
+                if key not in found[path][kind]:
                     jobs.setdefault((kind, key), (kind, piece))
     done = dict(zip(jobs, workers.map(_compress_job, list(jobs.values())), strict=True))
     files: dict[str, bytes] = {}
     for path, texts in pieces.items():
         files[path] = b"".join(texts)
-        for kind in ("gz", "xz"):
-            table = getattr(found[path], kind)
+        for kind in KINDS:
+            table = found[path][kind]
             parts = [table[key] if key in table else done[(kind, key)] for key in ids[path]]
             files[f"{path}.{kind}"] = assemble(kind, parts)
     return files

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from debian.deb822 import Release
 
 from publisher.aptindex import PoolKey, entry_key
-from publisher.aptpaths import by_hash_path, dist_prefix, packages_path
+from publisher.aptpaths import by_hash_key, dist_prefix, packages_path
 from publisher.aptstanza import Stanza, split_stanzas
 from publisher.stores import Store
 
@@ -101,14 +101,15 @@ def read_dist(store: Store, dist: str) -> DistState:
     state.release = release
     state.record_sha256 = release.get(RECORD_FIELD)
     state.index_files = release_indexes(release)
+    index_sha256 = state.index_sha256
     for component in release.get("Components", "").split():
         entries: dict[PoolKey, Stanza] = {}
         for arch in sorted(state.architectures):
             path = packages_path(component, arch)
-            if path not in state.index_sha256:
+            if path not in index_sha256:
                 continue
             # By hash: a plain Packages may already hold a concurrent publisher's uncommitted work.
-            key = prefix + by_hash_path(path, "SHA256", state.index_sha256[path])
+            key = by_hash_key(dist, path, index_sha256[path])
             stanzas = read_packages(store, key)
             if stanzas is None:
                 state.missing.append(key)

@@ -20,6 +20,7 @@ import hashlib
 import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import cast
 
 from publisher.xzstream import Block, compress_block, join_blocks, split_stream
 
@@ -43,12 +44,11 @@ class Previous:
     xz: bytes | None
 
 
-@dataclass
-class Reusable:
-    """Compressed pieces of the previous index, by the SHA-256 of their text (see piece_id)."""
-
-    gz: dict[bytes, bytes]
-    xz: dict[bytes, Block]
+# The two compressions, the slower first: its pieces are handed to the workers first.
+KINDS = ("xz", "gz")
+Compressed = bytes | Block  # a gzip member or an xz block
+# By kind, the compressed pieces of the previous index by the SHA-256 of their text (piece_id).
+Reusable = dict[str, dict[bytes, Compressed]]
 
 
 def piece_id(piece: bytes) -> bytes:
@@ -80,11 +80,11 @@ def cut(sorted_stanzas: Sequence[Mapping[str, str]]) -> list[bytes]:
 
 def reusable(previous: Previous | None) -> Reusable:
     """What of `previous` can be copied instead of compressed (nothing when it is unreadable)."""
-    found = Reusable({}, {})
+    found: Reusable = {kind: {} for kind in KINDS}
     if previous is None:
         return found
     if previous.gz is not None:
-        found.gz = _gzip_members(previous.gz)
+        found["gz"] = _gzip_members(previous.gz)
     if previous.xz is not None:
         blocks = split_stream(previous.xz) or []
         if sum(block.uncompressed_size for block in blocks) == len(previous.text):
@@ -93,12 +93,12 @@ def reusable(previous: Previous | None) -> Reusable:
                 text = previous.text[offset : offset + block.uncompressed_size]
                 offset += block.uncompressed_size
                 if zlib.crc32(text) == block.crc32:
-                    found.xz[piece_id(text)] = block
+                    found["xz"][piece_id(text)] = block
     return found
 
 
-def _gzip_members(data: bytes) -> dict[bytes, bytes]:
-    members: dict[bytes, bytes] = {}
+def _gzip_members(data: bytes) -> dict[bytes, Compressed]:
+    members: dict[bytes, Compressed] = {}
     view = memoryview(data)
     offset = 0
     while offset < len(data):
@@ -115,16 +115,16 @@ def _gzip_members(data: bytes) -> dict[bytes, bytes]:
     return members
 
 
-def compress_piece(kind: str, piece: bytes) -> bytes | Block:
+def compress_piece(kind: str, piece: bytes) -> Compressed:
     if kind == "gz":
         return gzip.compress(piece, compresslevel=GZIP_LEVEL, mtime=0)
     return compress_block(piece, XZ_PRESET)
 
 
-def assemble(kind: str, compressed: list[bytes | Block]) -> bytes:
-    """The file of `kind` made of the compressed pieces, in order."""
+def assemble(kind: str, compressed: list[Compressed]) -> bytes:
+    """The file of `kind` made of its compressed pieces (what compress_piece gave), in order."""
     if kind == "gz":
         if not compressed:
             return gzip.compress(b"", compresslevel=GZIP_LEVEL, mtime=0)
-        return b"".join(piece for piece in compressed if isinstance(piece, bytes))
-    return join_blocks([piece for piece in compressed if isinstance(piece, Block)])
+        return b"".join(cast(list[bytes], compressed))
+    return join_blocks(cast(list[Block], compressed))

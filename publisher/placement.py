@@ -25,9 +25,9 @@ class Placement:
             self.absent.add(key)
         return found
 
-    def upload(self, key: str, source: Path, sha256: str) -> Upload:
+    def upload(self, key: str, source: Path, sha256: str, size: int) -> Upload:
         """The upload of a placed package; one onto a key that held nothing skips its HEAD."""
-        return package_upload(key, source, sha256, absent=key in self.absent)
+        return package_upload(key, source, sha256, size, absent=key in self.absent)
 
     def place(self, source: Path, sha256: str, key: str, unique_key: str, replace: bool) -> str:
         """`key`, or `unique_key` when `key` holds other bytes and the user asked to replace."""

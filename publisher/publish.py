@@ -77,8 +77,7 @@ def _reader(suffix: str) -> Callable[[Path], DebPackage | RpmPackage]:
 
 
 def read_package(path: Path) -> DebPackage | RpmPackage:
-    if path.suffix not in _READERS:
-        raise PackageError(f"{path}: not a .deb or .rpm file")
+    """One input read (in a worker); read_inputs has checked its kind."""
     return _reader(path.suffix)(path)
 
 
@@ -89,8 +88,11 @@ def read_inputs(paths: Sequence[Path]) -> Inputs:
     for path in paths:
         if path.suffix not in _READERS:
             raise PackageError(f"{path}: not a .deb or .rpm file")
-    for suffix in {path.suffix for path in paths}:
+    suffixes = {path.suffix for path in paths}
+    for suffix in suffixes:
         _reader(suffix)  # loaded here, before the workers fork, not once in each
+    if ".rpm" in suffixes:
+        from publisher.rpmpkg import describe_nevra
     for path, package in zip(paths, map_in_workers(read_package, paths), strict=True):
         if path.suffix == ".deb":
             deb = cast("DebPackage", package)
@@ -98,8 +100,6 @@ def read_inputs(paths: Sequence[Path]) -> Inputs:
             if not _check_duplicate(seen, key, path, sha256, what):
                 inputs.debs.append(deb)
         else:
-            from publisher.rpmpkg import describe_nevra
-
             rpm = cast("RpmPackage", package)
             key, what = ("rpm", *rpm.nevra), describe_nevra(rpm.nevra)
             if not _check_duplicate(seen, key, path, rpm.sha256, what):
@@ -128,23 +128,27 @@ def publish(
             "--dist is required to publish .deb packages (for example --dist bookworm)"
         )
     # Both kinds are checked before either is committed: a conflict in one writes nothing at all.
-    rpm_publish = _rpm_side(store, inputs, options, signer, scratch) if inputs.rpms else None
-    apt_publish = _apt_side(store, inputs, options) if inputs.debs else None
+    rpm_commit = (
+        _rpm_side(store, inputs, options, signer, scratch, progress) if inputs.rpms else None
+    )
+    apt_commit = _apt_side(store, inputs, options, signer, progress) if inputs.debs else None
     check_repository(store, writing=True)
     result = PublishResult()
-    if rpm_publish is not None:
-        result.rpm = rpm_publish(signer, progress)
-    if apt_publish is not None:
-        result.apt = apt_publish(signer, progress)
+    if rpm_commit is not None:
+        result.rpm = rpm_commit()
+    if apt_commit is not None:
+        result.apt = apt_commit()
     return result
 
 
-_Commit = Callable[[Signer, "Reporter | None"], Outcome]
-
-
 def _rpm_side(
-    store: Store, inputs: Inputs, options: PublishOptions, signer: Signer, scratch: Path
-) -> _Commit:
+    store: Store,
+    inputs: Inputs,
+    options: PublishOptions,
+    signer: Signer,
+    scratch: Path,
+    progress: Reporter | None,
+) -> Callable[[], Outcome]:
     """The RPM tree checked; what commits it."""
     from publisher.yumpublish import RpmChange, check_rpm_root, publish_rpm_root
 
@@ -159,12 +163,12 @@ def _rpm_side(
         packages_signed=options.sign_packages,
     )
     checked = check_rpm_root(store, change)
-    return lambda signer, progress: publish_rpm_root(
-        store, change, signer, progress=progress, checked=checked
-    )
+    return lambda: publish_rpm_root(store, change, signer, progress=progress, checked=checked)
 
 
-def _apt_side(store: Store, inputs: Inputs, options: PublishOptions) -> _Commit:
+def _apt_side(
+    store: Store, inputs: Inputs, options: PublishOptions, signer: Signer, progress: Reporter | None
+) -> Callable[[], Outcome]:
     """The dist checked; what commits it."""
     from publisher.aptpublish import AptChange, check_dist, publish_dist
 
@@ -178,6 +182,4 @@ def _apt_side(store: Store, inputs: Inputs, options: PublishOptions) -> _Commit:
         architectures=options.architectures,
     )
     checked = check_dist(store, change)
-    return lambda signer, progress: publish_dist(
-        store, change, signer, progress=progress, checked=checked
-    )
+    return lambda: publish_dist(store, change, signer, progress=progress, checked=checked)

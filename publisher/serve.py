@@ -138,7 +138,7 @@ class App:
                 if data is None:
                     continue
                 self._remember(memo_key, request, decision, access, response, data)
-                proto.response_bytes(response.status, response.headers, data)
+                _send(proto, response.status, response.headers, data)
                 return
             if self.local is not None and is_immutable(body.key):
                 # granian streams the file from Rust with flow control. It opens the path after

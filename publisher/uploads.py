@@ -58,6 +58,7 @@ class Upload:
     if_match: str | None = None
     if_none_match: bool = False
     absent_when_planned: bool = False  # nothing was at `key` then: skip the first HEAD
+    file_size: int = 0  # of `path`, known when it was read (no stat per commit or report)
 
     @property
     def conditional(self) -> bool:
@@ -65,12 +66,12 @@ class Upload:
 
     @property
     def size(self) -> int:
-        if self.data is not None:
-            return len(self.data)
-        return self.path.stat().st_size if self.path is not None else 0
+        return len(self.data) if self.data is not None else self.file_size
 
 
-def package_upload(key: str, source: Path, sha256: str, *, absent: bool = False) -> Upload:
+def package_upload(
+    key: str, source: Path, sha256: str, size: int, *, absent: bool = False
+) -> Upload:
     """A package file: same bytes already there are refreshed, not sent again (see gc)."""
     return Upload(
         key,
@@ -79,6 +80,7 @@ def package_upload(key: str, source: Path, sha256: str, *, absent: bool = False)
         sha256=sha256,
         existing=Existing.TOUCH_SAME,
         absent_when_planned=absent,
+        file_size=size,
     )
 
 

@@ -92,7 +92,7 @@ class _Planner:
                 )
             key = self._place(pkg)
             entries[pkg.nevra] = metadata_at(pkg, key.removeprefix(f"{change.root}/"))
-            self.uploads.append(self.placement.upload(key, pkg.path, pkg.sha256))
+            self.uploads.append(self.placement.upload(key, pkg.path, pkg.sha256, pkg.size))
             self.result.added.append(describe_nevra(pkg.nevra))
         for removal in change.removals:
             matched = [n for n, p in entries.items() if removal.matches(n[0], spellings(p), n[4])]

@@ -8,7 +8,9 @@ import lzma
 
 from debian.deb822 import Deb822, Release
 
-from publisher.aptrender import component_indexes, release_date, render_packages, render_release
+from publisher.aptindex import sort_entries
+from publisher.aptrender import component_indexes, release_date, render_release
+from publisher.indexpieces import cut
 
 FIELDS = {
     "Origin": "Acme",
@@ -17,6 +19,10 @@ FIELDS = {
     "Codename": "bookworm",
     "Description": "Acme packages",
 }
+
+
+def render_packages(stanzas: list[Deb822]) -> bytes:
+    return b"".join(cut(sort_entries(stanzas)))
 
 
 def test_packages_are_sorted_and_separated_by_blank_lines():

@@ -75,11 +75,11 @@ def test_pieces_of_the_previous_index_are_found_and_checked():
     old = previous_of(render(STANZAS))
     found = reusable(old)
     pieces = len(cut(sort_entries(STANZAS)))
-    assert len(found.gz) == len(found.xz) == pieces
+    assert len(found["gz"]) == len(found["xz"]) == pieces
     # A previous text that is not what the .xz holds: no block passes its CRC32 check.
     altered = Previous(old.text.replace(b"pkg0", b"PKG0"), old.gz, old.xz)
-    assert reusable(altered).xz == {}
+    assert reusable(altered)["xz"] == {}
     # A damaged .gz: the members before the damage only.
     damaged = Previous(old.text, old.gz[: len(old.gz) // 2], old.xz)
-    assert 0 < len(reusable(damaged).gz) < pieces
+    assert 0 < len(reusable(damaged)["gz"]) < pieces
     assert reusable(Previous(old.text, b"not gzip", b"not xz")) == reusable(None)

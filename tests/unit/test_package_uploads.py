@@ -35,7 +35,7 @@ def _package(tmp_path: Path, data: bytes) -> tuple[Path, str]:
 def test_a_free_key_is_created_without_asking(tmp_path: Path) -> None:
     store = CountingStore(tmp_path / "s")
     path, sha = _package(tmp_path, b"deb")
-    stats = commit(store, [package_upload(KEY, path, sha, absent=True)])
+    stats = commit(store, [package_upload(KEY, path, sha, 3, absent=True)])
     assert (stats.put, store.heads) == (1, 0)
     assert store.get_bytes(KEY) == b"deb"
 
@@ -44,7 +44,7 @@ def test_same_bytes_written_meanwhile_are_kept(tmp_path: Path) -> None:
     store = CountingStore(tmp_path / "s")
     path, sha = _package(tmp_path, b"deb")
     store.put_bytes(KEY, b"deb")  # another publisher, after this one planned
-    stats = commit(store, [package_upload(KEY, path, sha, absent=True)])
+    stats = commit(store, [package_upload(KEY, path, sha, 3, absent=True)])
     assert (stats.put, stats.touched) == (0, 1)
     assert store.heads >= 1
 
@@ -54,12 +54,12 @@ def test_other_bytes_written_meanwhile_are_a_conflict(tmp_path: Path) -> None:
     path, sha = _package(tmp_path, b"deb")
     store.put_bytes(KEY, b"other")
     with pytest.raises(ConflictError):
-        commit(store, [package_upload(KEY, path, sha, absent=True)])
+        commit(store, [package_upload(KEY, path, sha, 3, absent=True)])
     assert store.get_bytes(KEY) == b"other"
 
 
 def test_an_upload_not_planned_absent_asks_first(tmp_path: Path) -> None:
     store = CountingStore(tmp_path / "s")
     path, sha = _package(tmp_path, b"deb")
-    commit(store, [package_upload(KEY, path, sha)])
+    commit(store, [package_upload(KEY, path, sha, 3)])
     assert store.heads == 1
