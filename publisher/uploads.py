@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import signal
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import Enum, IntEnum
@@ -95,6 +95,8 @@ class Reporter(Protocol):
 
     def begin(self, uploads: Sequence[Upload]) -> None: ...
 
+    def more(self, uploads: Sequence[Upload]) -> None: ...
+
     def done(self, upload: Upload, action: Action) -> None: ...
 
     def end(self) -> None: ...
@@ -102,6 +104,9 @@ class Reporter(Protocol):
 
 class SilentReporter:
     def begin(self, uploads: Sequence[Upload]) -> None:
+        pass
+
+    def more(self, uploads: Sequence[Upload]) -> None:
         pass
 
     def done(self, upload: Upload, action: Action) -> None:
@@ -291,8 +296,13 @@ def commit(
     reporter: Reporter | None = None,
     *,
     workers: int | None = None,
+    later: Callable[[], Iterable[Upload]] | None = None,
 ) -> CommitStats:
-    """Write in phase order; PreconditionFailed when the anchor's compare-and-swap lost."""
+    """Write in phase order; PreconditionFailed when the anchor's compare-and-swap lost.
+
+    `later` gives more uploads, of the phases after PACKAGE, asked for once the packages are
+    written: metadata can be rendered elsewhere meanwhile.
+    """
     ordered = sorted(uploads, key=lambda u: u.phase)
     reporter = reporter or SilentReporter()
     count = workers or getattr(store, "upload_workers", DEFAULT_WORKERS)
@@ -300,6 +310,13 @@ def commit(
     reporter.begin(ordered)
     try:
         for phase in Phase:
+            if later is not None and phase > Phase.PACKAGE:
+                added = list(later())
+                later = None
+                if any(upload.phase is Phase.PACKAGE for upload in added):
+                    raise ValueError("later uploads come after the PACKAGE phase")
+                reporter.more(added)
+                ordered = sorted([*ordered, *added], key=lambda u: u.phase)
             batch = [u for u in ordered if u.phase == phase]
             if phase is Phase.ENTRY:
                 committer.entries(batch)

@@ -1,4 +1,4 @@
-"""Worker processes for the CPU-bound reading of a publish's packages.
+"""Worker processes for a publish's CPU-bound work: reading packages, rendering repodata.
 
 The code doing that work (createrepo_c's bindings, python-debian, the control reader) holds the
 GIL for most of it, so threads would run on one core; processes use every core. (Compressing
@@ -9,10 +9,15 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
+import signal
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from typing import TypeVar
+from types import TracebackType
+from typing import Generic, TypeVar
+
+from publisher.errors import R2repoError
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
@@ -49,3 +54,88 @@ def map_in_workers(
     chunk = max(1, len(items) // (workers * 8))
     with _process_pool(workers) as pool:
         return list(pool.map(function, items, chunksize=chunk))
+
+
+def _can_fork() -> bool:
+    # A fork of a process running threads may deadlock in the child (a lock held elsewhere).
+    return hasattr(os, "fork") and threading.active_count() == 1
+
+
+class Background(Generic[Result]):
+    """`function()` computed in a forked child while this process goes on; `result()` waits.
+
+    The child shares everything this process holds at the fork, so nothing is pickled on the
+    way in; the result (or the exception) comes back pickled through a pipe. Runs `function`
+    here and now instead when asked to, or when forking is unsafe or unavailable. Use it as a
+    context manager: leaving it unfinished kills the child.
+    """
+
+    def __init__(self, function: Callable[[], Result], *, fork: bool = True) -> None:
+        self._pid: int | None = None
+        self._pipe: int | None = None
+        self._outcome: tuple[bool, object] | None = None
+        if not (fork and _can_fork()):
+            self._outcome = _run(function)
+            return
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: never returns into the caller's code
+            os.close(read_end)
+            status = 0
+            try:
+                with open(write_end, "wb") as pipe:
+                    pipe.write(_pickled(_run(function)))
+            except BaseException:  # noqa: BLE001 - the parent sees an empty pipe
+                status = 1
+            finally:
+                os._exit(status)  # no atexit handlers, no flush of the parent's buffers
+        os.close(write_end)
+        self._pid, self._pipe = pid, read_end
+
+    def result(self) -> Result:
+        if self._outcome is None:
+            assert self._pipe is not None and self._pid is not None
+            with open(self._pipe, "rb") as pipe:
+                self._pipe = None
+                data = pipe.read()
+            _, status = os.waitpid(self._pid, 0)
+            self._pid = None
+            if not data:
+                raise R2repoError(f"a worker process failed (wait status {status})")
+            self._outcome = pickle.loads(data)
+        ok, value = self._outcome
+        if not ok:
+            raise value  # type: ignore[misc]
+        return value  # type: ignore[return-value]
+
+    def __enter__(self) -> Background[Result]:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if self._pid is not None:
+            os.kill(self._pid, signal.SIGKILL)
+            os.waitpid(self._pid, 0)
+            self._pid = None
+        if self._pipe is not None:
+            os.close(self._pipe)
+            self._pipe = None
+
+
+def _run(function: Callable[[], Result]) -> tuple[bool, object]:
+    try:
+        return True, function()
+    except Exception as exc:  # noqa: BLE001 - handed to whoever asks for the result
+        return False, exc
+
+
+def _pickled(outcome: tuple[bool, object]) -> bytes:
+    try:
+        return pickle.dumps(outcome)
+    except Exception:  # noqa: BLE001 - an exception carrying something that does not pickle
+        ok, value = outcome
+        return pickle.dumps((False, R2repoError(f"{type(value).__name__}: {value}")))

@@ -24,8 +24,9 @@ from publisher.signing import Signer
 from publisher.stores import Store
 from publisher.transaction import with_retries
 from publisher.uploads import Existing, Phase, Reporter, Upload, commit
+from publisher.workers import PARALLEL_ITEMS, Background
 from publisher.yumgc import load_root_record, root_references, signature_key, state_references
-from publisher.yumrender import RepodataEntry, render_repodata
+from publisher.yumrender import Repodata, RepodataEntry, render_repodata
 from publisher.yumrepair import signature_behind
 from publisher.yumstate import RECORD_TYPE, RpmRootState, read_rpm_root, repomd_key
 
@@ -135,54 +136,52 @@ class _Planner:
         with SignatureChecker(signer.public_keys(False)) as checker:
             return signature_behind(self.store, self.state, checker) is not None
 
-    def record(self, entries: dict[NEVRA, RepodataEntry], rendered: list[str], now: float) -> bytes:
-        """The gc record of the new state (see yumgc): the old one plus what this commit drops."""
-        old_refs = state_references(self.state)
-        new_refs = root_references(
-            self.change.root, rendered, (p.location_href for p in entries.values())
-        )
-        old = load_root_record(self.store, self.state)
-        return render_record(next_record(old, old_refs, new_refs, now))
-
-    def metadata_uploads(
-        self,
-        entries: dict[NEVRA, RepodataEntry],
-        revision: int,
-        signer: Signer,
-        repo_file: RepoFile,
-        now: float,
-    ) -> None:
+    def render(
+        self, entries: dict[NEVRA, RepodataEntry], revision: int, now: float
+    ) -> Background[Repodata]:
+        """repodata/ rendered in a child process while the new packages are written, when
+        there are enough of them to pay for the fork; the gc record is read from the store
+        first, so the child only computes."""
         root = self.change.root
-        repodata = render_repodata(
-            entries.values(),
-            revision,
-            lambda hrefs: {RECORD_TYPE: self.record(entries, hrefs, now)},
+        old_record = load_root_record(self.store, self.state)
+        old_refs = state_references(self.state)
+
+        def record(hrefs: list[str]) -> dict[str, bytes]:
+            """The gc record of the new state (see yumgc): the old one plus what is dropped."""
+            new_refs = root_references(root, hrefs, (p.location_href for p in entries.values()))
+            return {RECORD_TYPE: render_record(next_record(old_record, old_refs, new_refs, now))}
+
+        return Background(
+            lambda: render_repodata(entries.values(), revision, record),
+            fork=len(self.uploads) >= PARALLEL_ITEMS,
         )
-        for name, data in repodata.files.items():
-            self.uploads.append(
-                Upload(
-                    f"{root}/{name}",
-                    Phase.HASHED,
-                    data=data,
-                    sha256=digest_bytes(data).sha256,
-                    existing=Existing.TOUCH_SAME,
-                )
+
+    def metadata_uploads(self, repodata: Repodata, signer: Signer) -> list[Upload]:
+        root = self.change.root
+        uploads = [
+            Upload(
+                f"{root}/{name}",
+                Phase.HASHED,
+                data=data,
+                sha256=digest_bytes(data).sha256,
+                existing=Existing.TOUCH_SAME,
             )
+            for name, data in repodata.files.items()
+        ]
         etag = self.state.repomd_etag
-        self.uploads += [
-            Upload(repo_file.key, Phase.PACKAGE, data=repo_file.render()),
+        uploads.append(
             Upload(
                 repomd_key(root),
                 Phase.ENTRY,
                 data=repodata.repomd,
                 if_match=etag,
                 if_none_match=etag is None,
-            ),
-        ]
+            )
+        )
         # The signature follows repomd.xml conditionally: a slow winner never overwrites the
         # signature of the commit after it (see uploads._Committer._follow).
         info = self.store.head(signature_key(root))
-        self.uploads.append(
+        uploads.append(
             Upload(
                 signature_key(root),
                 Phase.ENTRY,
@@ -191,6 +190,7 @@ class _Planner:
                 if_none_match=info is None,
             )
         )
+        return uploads
 
 
 CheckedRoot = CheckedPlan[_Planner, dict[NEVRA, RepodataEntry]]
@@ -224,10 +224,17 @@ def publish_rpm_root(
         repo_file = planner.repo_file()
         if not planner.changed(repo_file, signer):
             return planner.result
-        planner.metadata_uploads(entries, int(now()), signer, repo_file, clock())
         keys = {f"{change.root}/repodata/repomd.xml.key": True, "key.asc": True, "key.gpg": False}
         uploads = key_uploads(store, signer, keys) + planner.uploads
-        planner.result.written = commit(store, uploads, progress).written
+        uploads.append(Upload(repo_file.key, Phase.PACKAGE, data=repo_file.render()))
+        with planner.render(entries, int(now()), clock()) as rendering:
+            stats = commit(
+                store,
+                uploads,
+                progress,
+                later=lambda: planner.metadata_uploads(rendering.result(), signer),
+            )
+        planner.result.written = stats.written
         return planner.result
 
     return with_retries(attempt, f"RPM repository {change.root}")

@@ -1,13 +1,18 @@
-"""map_in_workers: results in order from worker processes, the first failure raised."""
+"""map_in_workers: results in order from worker processes, the first failure raised; Background:
+one result computed in a forked child."""
 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import threading
 
 import pytest
 
 from publisher.errors import PackageError
-from publisher.workers import map_in_workers
+from publisher.workers import Background, map_in_workers
+from tests.support.publishers import r2repo_env
 
 
 def _square_in(number: int) -> tuple[int, int]:
@@ -34,3 +39,102 @@ def test_few_items_stay_in_this_process():
 def test_first_failure_in_order_is_raised():
     with pytest.raises(PackageError, match="item 1: odd"):
         map_in_workers(_fail_on_odd, list(range(100)), min_items=2)
+
+
+# Background: a result computed in a forked child while the caller goes on.
+
+
+# The child's side runs in a fresh interpreter: this test process may already run other
+# threads (a session's moto server), and then Background rightly declines to fork.
+PRELUDE = """
+import os, signal, threading, time
+from publisher.errors import PackageError, R2repoError
+from publisher.workers import Background
+parent = os.getpid()
+
+class Unpicklable(Exception):
+    def __init__(self):
+        super().__init__("carries a lock")
+        self.lock = threading.Lock()
+
+def fail():
+    raise PackageError("x.rpm: broken")
+
+def fail_unpicklable():
+    raise Unpicklable
+
+def error_of(function):
+    with Background(function) as pending:
+        try:
+            pending.result()
+        except Exception as exc:
+            return f"{type(exc).__name__}: {exc}"
+"""
+IN_A_CHILD = {
+    # Another process, which saw this one's memory as it was at the fork.
+    "result": (
+        "with Background(lambda: (os.getpid(), [parent] * 3)) as pending:\n"
+        "    child, seen = pending.result()\n"
+        "print(child != parent, seen == [parent] * 3)",
+        "True True",
+    ),
+    "error": ("print(error_of(fail))", "PackageError: x.rpm: broken"),
+    "unpicklable error": (
+        "print(error_of(fail_unpicklable))",
+        "R2repoError: Unpicklable: carries a lock",
+    ),
+    "child killed": (
+        "print(error_of(lambda: os.kill(os.getpid(), signal.SIGKILL)))",
+        "R2repoError: a worker process failed (wait status 9)",
+    ),
+    # Leaving it unfinished kills the child and reaps it: no zombie, no minute-long wait.
+    "left unfinished": (
+        "with Background(lambda: time.sleep(60)) as pending:\n"
+        "    child = pending._pid\n"
+        "try:\n"
+        "    os.waitpid(child, os.WNOHANG)\n"
+        "except ChildProcessError:\n"
+        "    print('reaped', child != parent)",
+        "reaped True",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(IN_A_CHILD))
+def test_background_in_a_child(case: str):
+    code, expected = IN_A_CHILD[case]
+    done = subprocess.run(
+        [sys.executable, "-c", PRELUDE + code],
+        env=r2repo_env(),
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == expected
+
+
+def test_background_runs_here_when_told_not_to_fork():
+    with Background(os.getpid, fork=False) as pending:
+        assert pending.result() == os.getpid()
+
+
+def test_background_runs_here_while_other_threads_run():
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        with Background(os.getpid) as pending:
+            assert pending.result() == os.getpid()
+    finally:
+        stop.set()
+        thread.join()
+
+
+def test_background_here_raises_the_functions_error_when_asked():
+    def fail() -> None:
+        raise PackageError("x.rpm: broken")
+
+    pending = Background(fail, fork=False)  # no error yet: it comes with the result
+    with pytest.raises(PackageError, match="x.rpm"):
+        pending.result()
