@@ -7,6 +7,7 @@ import functools
 import hashlib
 import os
 import re
+import stat
 import struct
 import sys
 from collections.abc import Iterator
@@ -114,11 +115,24 @@ class _Signature:
 ENVELOPE_READ = 64 * 1024
 
 
-def check_envelope(path: Path) -> _Signature:
+def _read_head(path: Path) -> tuple[bytes, int]:
+    """The file's first ENVELOPE_READ bytes and its size, from one open; a FIFO, directory or
+    missing file is "no such file" (O_NONBLOCK: opening a FIFO does not wait for a writer)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        raise PackageError(f"{path}: no such file") from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise PackageError(f"{path}: no such file")
+        return os.read(fd, ENVELOPE_READ), st.st_size
+    finally:
+        os.close(fd)
+
+
+def check_envelope(head: bytes, file_size: int) -> _Signature:
     """Lead, signature header and total size, before librpm reads the file (it prints to stderr)."""
-    with open(path, "rb") as handle:
-        head = handle.read(ENVELOPE_READ)
-        file_size = handle.seek(0, 2)
     if head[:4] != LEAD_MAGIC:
         raise PackageError("not an RPM (no lead magic)")
     index, store, header_start = _signature_header(head)
@@ -172,14 +186,13 @@ def _devnull() -> int:
 
 def _read_header(path: Path) -> cr.Package:
     """createrepo_c's record of a checked .rpm: one read gives the header and the SHA-256."""
-    if not path.is_file():  # also keeps a FIFO from blocking the open below
-        raise PackageError(f"{path}: no such file")
+    head, file_size = _read_head(path)
     if path.name.endswith(".src.rpm"):
         raise PackageError(
             f"{path}: source RPMs are not published (r2repo serves binary repositories)"
         )
     try:
-        signature = check_envelope(path)
+        signature = check_envelope(head, file_size)
         try:
             with quiet_stderr():
                 package = cr.package_from_rpm(str(path), cr.SHA256, path.name, None, 10, 0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import pickle
 
 import createrepo_c as cr
@@ -73,3 +74,14 @@ def test_repo_file_round_trip():
     assert "gpgkey=https://pkg.example.com/rpm/el9/repodata/repomd.xml.key" in text
     assert RepoFile.parse(repo.render(), "acme", "rpm/el9") == repo
     assert RepoFile.parse(b"garbage", "acme", "rpm") is None
+
+
+@pytest.mark.parametrize("kind", ["missing", "directory", "fifo"])
+def test_anything_but_a_regular_file_is_no_such_file(tmp_path, kind):
+    path = tmp_path / "x-1-1.noarch.rpm"
+    if kind == "directory":
+        path.mkdir()
+    elif kind == "fifo":
+        os.mkfifo(path)  # opening it must not wait for a writer
+    with pytest.raises(PackageError, match=r"x-1-1.noarch.rpm: no such file$"):
+        read_rpm(path)
