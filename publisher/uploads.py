@@ -12,7 +12,6 @@ import os
 import signal
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import Enum, IntEnum
 from pathlib import Path
@@ -249,6 +248,8 @@ class _Committer:
             for upload in uploads:
                 self.one(upload)
             return
+        from concurrent.futures import ThreadPoolExecutor  # remote stores only: 9 ms to import
+
         with ThreadPoolExecutor(max_workers=self.workers) as pool:
             # list() re-raises the first failure; the pool waits for the others to finish.
             list(pool.map(self.one, uploads))

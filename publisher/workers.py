@@ -7,17 +7,18 @@ indexes runs on threads instead: zlib and lzma release the GIL, see aptrender.)
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import pickle
 import signal
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from types import TracebackType
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from publisher.errors import R2repoError
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
@@ -35,6 +36,10 @@ def _process_pool(workers: int) -> ProcessPoolExecutor:
     """Forks while this process runs no other thread: they start in milliseconds, where a
     forkserver first imports the whole CLI again (half a second). A fork of a process running
     threads may deadlock, so then a forkserver."""
+    # Imported here: multiprocessing costs 12-17 ms to import, and small publishes never fork.
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     method = "fork" if threading.active_count() == 1 else "forkserver"
     return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method))
 
