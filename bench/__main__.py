@@ -65,7 +65,7 @@ class Scale:
 
 
 QUICK = Scale("quick", (40,), 40, (20,), 1, 1, 1, 1, 5)
-FULL = Scale("full", (1_000, 10_000, 50_000), 10_000, (1_000, 10_000), 3, 1, 5, 3, 20)
+FULL = Scale("full", (1_000, 10_000, 50_000), 10_000, (1_000, 10_000), 3, 1, 5, 5, 20)
 
 
 def main(argv: list[str] | None = None) -> int:
