@@ -63,9 +63,17 @@ def sweep_abandoned_homes() -> None:
 
 
 def _kill_agent(home: str) -> None:
-    subprocess.run(
-        ["gpgconf", "--homedir", home, "--kill", "all"], capture_output=True, check=False
-    )
+    # Only gpg-agent ever runs for a private home (no dirmngr, no smartcard daemon): one
+    # KILLAGENT, where `gpgconf --kill all` starts four processes to ask each daemon in turn.
+    for command in (
+        ["gpg-connect-agent", "--homedir", home, "--no-autostart", "KILLAGENT", "/bye"],
+        ["gpgconf", "--homedir", home, "--kill", "all"],
+    ):
+        try:
+            subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, check=False)
+        except FileNotFoundError:
+            continue
+        return
 
 
 class GnuPGHome:
@@ -126,12 +134,19 @@ class Signer:
         if not armored_secret_keys:
             raise SigningError("no signing key given")
         self.home = GnuPGHome()
+        self.keys: list[KeyInfo] = []
+        self._public: dict[bool, bytes] = {}
         try:
             for number, key in enumerate(armored_secret_keys, start=1):
                 if b"PRIVATE KEY BLOCK" not in key:
                     raise SigningError(f"signing key {number}: not an armored OpenPGP secret key")
-                self.home.run(["--import"], key, what=f"signing key {number}")
-            self.keys = self.home.secret_keys()
+                # import-show lists what was imported: no second gpg to list the keys.
+                shown = self.home.run(
+                    ["--with-colons", "--import-options", "import-show", "--import"],
+                    key,
+                    what=f"signing key {number}",
+                )
+                self.keys += _parse_colons(shown.decode(), "sec")
         except BaseException:
             self.close()
             raise
@@ -169,8 +184,13 @@ class Signer:
         return signature
 
     def public_keys(self, armor: bool) -> bytes:
-        fingerprints = [key.fingerprint for key in self.keys]
-        return self.home.run(["--export", *(["--armor"] if armor else []), *fingerprints])
+        """The signing keys' public part; exported once per form (a publish asks up to four
+        times: key.asc, key.gpg, repomd.xml.key and the signature check)."""
+        if armor not in self._public:
+            fingerprints = [key.fingerprint for key in self.keys]
+            args = ["--export", *(["--armor"] if armor else []), *fingerprints]
+            self._public[armor] = self.home.run(args)
+        return self._public[armor]
 
     def close(self) -> None:
         self.home.__exit__(None, None, None)

@@ -38,3 +38,37 @@ def test_next_signer_sweeps_a_killed_publishers_home(key_dir: Path):
     while agents_under(abandoned) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not agents_under(abandoned)
+
+
+def test_a_closed_signer_leaves_no_agent_and_no_home(key_dir: Path):
+    from publisher.signing import Signer
+
+    with Signer([(key_dir / "signing-key.asc").read_bytes()]) as signer:
+        signer.detach_sign(b"x")  # starts the agent
+        home = Path(signer.home.path)
+        assert agents_under(home)
+    assert not home.exists()
+    deadline = time.monotonic() + 5
+    while agents_under(home) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not agents_under(home)
+
+
+def test_signer_lists_its_keys_and_exports_each_form_once(key_dir: Path, monkeypatch):
+    from publisher.signing import GnuPGHome, Signer
+
+    calls: list[list[str]] = []
+    real_run = GnuPGHome.run
+
+    def counting(self, args, data=None, what="gpg"):  # type: ignore[no-untyped-def]
+        calls.append(args)
+        return real_run(self, args, data, what)
+
+    monkeypatch.setattr(GnuPGHome, "run", counting)
+    with Signer([(key_dir / "signing-key.asc").read_bytes()]) as signer:
+        assert [key.user_id for key in signer.keys] == ["Test Repo <repo@example.com>"]
+        armored = {signer.public_keys(True) for _ in range(3)}
+        binary = {signer.public_keys(False) for _ in range(2)}
+    assert len(armored) == 1 and next(iter(armored)).startswith(b"-----BEGIN PGP PUBLIC KEY")
+    assert len(binary) == 1 and not next(iter(binary)).startswith(b"-----")
+    assert len(calls) == 3  # the import (which lists the key), one export per form
