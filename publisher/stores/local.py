@@ -118,6 +118,7 @@ class LocalStore:
         self._directories: set[str] = set()
         self.root = Path(root).resolve()
         self.url = str(self.root)
+        self._prefix = self.url.rstrip("/") + "/"
         if self.root.exists() and not self.root.is_dir():
             raise StoreError(f"{root}: store exists and is not a directory")
 
@@ -129,7 +130,7 @@ class LocalStore:
         parts = key.split("/")
         if "" in parts or "." in parts or ".." in parts:  # also "" and a leading "/"
             raise StoreError(f"{key!r}: invalid object key")
-        return os.path.join(self.url, key)
+        return self._prefix + key  # os.path.join's checks cost as much again; key is relative
 
     def file_of(self, key: str) -> str:
         """The file holding `key`, for a caller that re-checks it by `signature_of_file`."""
