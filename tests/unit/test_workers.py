@@ -11,7 +11,7 @@ import threading
 import pytest
 
 from publisher.errors import PackageError
-from publisher.workers import Background, map_in_workers
+from publisher.workers import Background, map_in_workers, worker_count
 from tests.support.publishers import r2repo_env
 
 
@@ -25,11 +25,56 @@ def _fail_on_odd(number: int) -> int:
     return number
 
 
+def _fail_on_four_and_seven(number: int) -> int:
+    if number in (4, 7):
+        raise PackageError(f"item {number}: refused")
+    return number
+
+
 def test_results_in_order_from_other_processes():
     results = map_in_workers(_square_in, list(range(200)), min_items=2)
     assert [square for square, _ in results] == [n * n for n in range(200)]
     if (os.cpu_count() or 1) > 1:
-        assert os.getpid() not in {pid for _, pid in results}
+        assert {pid for _, pid in results} - {os.getpid()}
+
+
+def test_first_failure_in_order_whichever_process_met_it():
+    with pytest.raises(PackageError, match="item 4: refused"):
+        map_in_workers(_fail_on_four_and_seven, list(range(100)), min_items=2)
+
+
+# Forked shares (every n-th item to a child, the rest here) need a process running one thread;
+# this test process may run others (a session's moto server), so a fresh interpreter.
+SHARES = """
+import os
+from publisher.errors import PackageError
+from publisher.workers import map_in_workers
+
+def square_in(number):
+    return number * number, os.getpid()
+
+def fail_on_four_and_seven(number):
+    if number in (4, 7):
+        raise PackageError(f"item {number}: refused")
+    return number
+
+results = map_in_workers(square_in, list(range(201)), min_items=2)
+print([square for square, _ in results] == [n * n for n in range(201)])
+print(len({pid for _, pid in results}), os.getpid() in {pid for _, pid in results})
+try:
+    map_in_workers(fail_on_four_and_seven, list(range(100)), min_items=2)
+except PackageError as exc:
+    print(exc)
+"""
+
+
+def test_shares_read_here_and_in_forked_children():
+    done = subprocess.run(
+        [sys.executable, "-c", SHARES], env=r2repo_env(), capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    workers = worker_count(201)
+    assert done.stdout.splitlines() == ["True", f"{workers} True", "item 4: refused"]
 
 
 def test_few_items_stay_in_this_process():
