@@ -152,7 +152,7 @@ class _Planner:
             return {RECORD_TYPE: render_record(next_record(old_record, old_refs, new_refs, now))}
 
         return Background(
-            lambda: render_repodata(entries.values(), revision, record),
+            lambda: render_repodata(entries.values(), revision, record, self.state.chunks),
             fork=len(self.uploads) >= PARALLEL_ITEMS,
         )
 

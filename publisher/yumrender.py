@@ -11,6 +11,7 @@ import createrepo_c as cr
 
 from publisher.rpmpkg import RpmMetadata
 from publisher.rpmversion import evr_key
+from publisher.yumchunks import Chunks
 
 WRITERS = (
     ("primary", cr.PrimaryXmlFile),
@@ -38,15 +39,31 @@ def sort_packages(packages: Iterable[RepodataEntry]) -> list[RepodataEntry]:
 ExtraRecords = Callable[[list[str]], Mapping[str, bytes]]
 
 
+def _chunk_source(package: RepodataEntry, stored: Chunks) -> Mapping[str, str] | None:
+    """Where `package`'s XML of every kind comes from without dumping it: its own chunks (a
+    package just read) or the stored files' (a package read back), if all three are there."""
+    if isinstance(package, RpmMetadata):
+        return {kind: getattr(package, kind) for kind, _ in WRITERS}
+    found = {kind: stored.get(kind, {}).get(package.pkgId) for kind, _ in WRITERS}
+    if any(chunk is None for chunk in found.values()):
+        return None
+    return found  # type: ignore[return-value]
+
+
 def render_repodata(
-    packages: Iterable[RepodataEntry], revision: int, extra: ExtraRecords | None = None
+    packages: Iterable[RepodataEntry],
+    revision: int,
+    extra: ExtraRecords | None = None,
+    stored: Chunks | None = None,
 ) -> Repodata:
     """Metadata for `packages` with content-addressed file names; revision and timestamps fixed.
 
     `extra`, given the hrefs of the package metadata, returns more records: a type mapped to
-    bytes stored as they are (`repodata/<sha256>-<type>.json`).
+    bytes stored as they are (`repodata/<sha256>-<type>.json`). `stored` holds the XML of
+    packages read back from the root (`RpmRootState.chunks`), written again as it is.
     """
     ordered = sort_packages(packages)
+    sources = [_chunk_source(package, stored or {}) for package in ordered]
     with tempfile.TemporaryDirectory(prefix="r2repo-repodata-") as scratch:
         directory = Path(scratch) / "repodata"
         directory.mkdir()
@@ -56,11 +73,11 @@ def render_repodata(
             path = directory / f"{kind}.xml.gz"
             writer = writer_class(str(path), compressiontype=cr.GZ_COMPRESSION)
             writer.set_num_of_pkgs(len(ordered))
-            for package in ordered:
-                if isinstance(package, RpmMetadata):
-                    writer.add_chunk(getattr(package, kind))  # dumped when it was read
-                else:
+            for package, source in zip(ordered, sources, strict=True):
+                if source is None:
                     writer.add_pkg(package)
+                else:
+                    writer.add_chunk(source[kind])  # dumped once, when it was read
             writer.close()
             record = cr.RepomdRecord(kind, str(path))
             record.fill(cr.SHA256)

@@ -10,6 +10,7 @@ import createrepo_c as cr
 
 from publisher.rpmpkg import NEVRA, quiet_stderr
 from publisher.stores import Store
+from publisher.yumchunks import Chunks, read_chunks
 
 METADATA_TYPES = ("primary", "filelists", "other")
 # A repomd.xml record of our own, ignored by dnf, yum and zypper: the gc record of the root
@@ -43,6 +44,8 @@ class RpmRootState:
     metadata_hrefs: list[str] = field(default_factory=list)
     repodata: list[RepodataFile] = field(default_factory=list)
     repomd: bytes | None = None
+    # Each package's XML as stored, by kind and pkgId (publisher/yumchunks.py).
+    chunks: Chunks = field(default_factory=dict)
 
     @property
     def record_href(self) -> str | None:
@@ -74,6 +77,7 @@ def read_rpm_root(store: Store, root: str, packages: bool = True) -> RpmRootStat
         (directory / "repomd.xml").write_bytes(raw)
         repomd = cr.Repomd(str(directory / "repomd.xml"))
         paths: dict[str, str] = {}
+        stored: dict[str, tuple[str, bytes]] = {}
         for record in repomd.records:
             state.metadata_hrefs.append(record.location_href)
             state.repodata.append(
@@ -94,10 +98,12 @@ def read_rpm_root(store: Store, root: str, packages: bool = True) -> RpmRootStat
                 local = directory / Path(record.location_href).name
                 local.write_bytes(data)
                 paths[record.type] = str(local)
+                stored[record.type] = (record.location_href, data)
         if set(paths) != set(METADATA_TYPES):
             return state
         with quiet_stderr():
             entries = list(cr.PackageIterator(paths["primary"], paths["filelists"], paths["other"]))
     for package in entries:
         state.packages[nevra_of(package)] = package
+    state.chunks = read_chunks(stored)
     return state
