@@ -9,7 +9,6 @@ entry depends on nothing but the package. The entries read back here, by pkgId, 
 from __future__ import annotations
 
 import gzip
-import re
 import zlib
 from collections.abc import Mapping
 
@@ -22,8 +21,25 @@ STARTS = {
     "filelists": "<package pkgid=",
     "other": "<package pkgid=",
 }
-PRIMARY_ID = re.compile(r'<checksum type="[a-z0-9]+" pkgid="YES">([0-9a-f]+)</checksum>')
-OTHER_ID = re.compile(r'^<package pkgid="([0-9a-f]+)"')
+PRIMARY_ID = 'pkgid="YES">'  # primary: <checksum type="sha256" pkgid="YES">HEX</checksum>
+OTHER_ID = '<package pkgid="'  # filelists, other: <package pkgid="HEX" name=... arch=...>
+
+
+def _pkgid(kind: str, chunk: str) -> str | None:
+    if kind == "primary":
+        start = chunk.find(PRIMARY_ID)
+        if start == -1:
+            return None
+        start += len(PRIMARY_ID)
+        end = chunk.find("<", start)
+    else:
+        start = len(OTHER_ID) if chunk.startswith(OTHER_ID) else -1
+        end = chunk.find('"', start)
+    if start == -1 or end == -1:
+        return None
+    # Only looked up by the pkgId of a package parsed from the same file: anything else in
+    # there never matches.
+    return chunk[start:end] or None
 
 
 def split_chunks(kind: str, text: str) -> dict[str, str]:
@@ -39,9 +55,8 @@ def split_chunks(kind: str, text: str) -> dict[str, str]:
             break
         end += len(END)
         chunk = text[position:end]
-        match = PRIMARY_ID.search(chunk) if kind == "primary" else OTHER_ID.match(chunk)
-        if match is not None:
-            pkgid = match.group(1)
+        pkgid = _pkgid(kind, chunk)
+        if pkgid is not None:
             if pkgid in found:
                 twice.add(pkgid)
             found[pkgid] = chunk

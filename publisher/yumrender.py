@@ -43,11 +43,14 @@ def _chunk_source(package: RepodataEntry, stored: Chunks) -> Mapping[str, str] |
     """Where `package`'s XML of every kind comes from without dumping it: its own chunks (a
     package just read) or the stored files' (a package read back), if all three are there."""
     if isinstance(package, RpmMetadata):
-        return {kind: getattr(package, kind) for kind, _ in WRITERS}
-    found = {kind: stored.get(kind, {}).get(package.pkgId) for kind, _ in WRITERS}
-    if any(chunk is None for chunk in found.values()):
-        return None
-    return found  # type: ignore[return-value]
+        return {"primary": package.primary, "filelists": package.filelists, "other": package.other}
+    found = {}
+    for kind, chunks in stored.items():
+        chunk = chunks.get(package.pkgId)
+        if chunk is None:
+            return None
+        found[kind] = chunk
+    return found if len(found) == len(WRITERS) else None
 
 
 def render_repodata(
