@@ -152,7 +152,8 @@ class _Planner:
             return {RECORD_TYPE: render_record(next_record(old_record, old_refs, new_refs, now))}
 
         return Background(
-            lambda: render_repodata(entries.values(), revision, record, self.state.chunks),
+            # The stored XML is split in the child too: it is part of the rendering's work.
+            lambda: render_repodata(entries.values(), revision, record, self.state.chunks()),
             fork=len(self.uploads) >= PARALLEL_ITEMS,
         )
 

@@ -44,8 +44,9 @@ class RpmRootState:
     metadata_hrefs: list[str] = field(default_factory=list)
     repodata: list[RepodataFile] = field(default_factory=list)
     repomd: bytes | None = None
-    # Each package's XML as stored, by kind and pkgId (publisher/yumchunks.py).
-    chunks: Chunks = field(default_factory=dict)
+    # The stored primary, filelists and other.xml as read: kind -> (href, bytes).
+    metadata_files: dict[str, tuple[str, bytes]] = field(default_factory=dict)
+    _chunks: Chunks | None = field(default=None, repr=False)
 
     @property
     def record_href(self) -> str | None:
@@ -54,6 +55,13 @@ class RpmRootState:
     @property
     def exists(self) -> bool:
         return self.repomd_etag is not None
+
+    def chunks(self) -> Chunks:
+        """Each package's XML as stored, by kind and pkgId (publisher/yumchunks.py); split on
+        first use, which only a render makes (gc, verify and listings never pay for it)."""
+        if self._chunks is None:
+            self._chunks = read_chunks(self.metadata_files)
+        return self._chunks
 
 
 def repomd_key(root: str) -> str:
@@ -77,7 +85,6 @@ def read_rpm_root(store: Store, root: str, packages: bool = True) -> RpmRootStat
         (directory / "repomd.xml").write_bytes(raw)
         repomd = cr.Repomd(str(directory / "repomd.xml"))
         paths: dict[str, str] = {}
-        stored: dict[str, tuple[str, bytes]] = {}
         for record in repomd.records:
             state.metadata_hrefs.append(record.location_href)
             state.repodata.append(
@@ -98,12 +105,11 @@ def read_rpm_root(store: Store, root: str, packages: bool = True) -> RpmRootStat
                 local = directory / Path(record.location_href).name
                 local.write_bytes(data)
                 paths[record.type] = str(local)
-                stored[record.type] = (record.location_href, data)
+                state.metadata_files[record.type] = (record.location_href, data)
         if set(paths) != set(METADATA_TYPES):
             return state
         with quiet_stderr():
             entries = list(cr.PackageIterator(paths["primary"], paths["filelists"], paths["other"]))
     for package in entries:
         state.packages[nevra_of(package)] = package
-    state.chunks = read_chunks(stored)
     return state

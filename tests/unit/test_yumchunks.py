@@ -105,6 +105,6 @@ def test_read_rpm_root_keeps_the_chunks_of_what_it_read(tmp_path: Path) -> None:
         (tmp_path / "root" / name).write_bytes(data)
     (tmp_path / "root/repodata/repomd.xml").write_bytes(written.repomd)
     state = read_rpm_root(LocalStore(tmp_path), "root")
-    assert state.chunks["primary"] == {rpm.sha256: rpm.metadata.primary}
-    assert state.chunks["filelists"] == {rpm.sha256: rpm.metadata.filelists}
-    assert state.chunks["other"] == {rpm.sha256: rpm.metadata.other}
+    assert state.chunks()["primary"] == {rpm.sha256: rpm.metadata.primary}
+    assert state.chunks()["filelists"] == {rpm.sha256: rpm.metadata.filelists}
+    assert state.chunks()["other"] == {rpm.sha256: rpm.metadata.other}
