@@ -236,8 +236,8 @@ def metadata_of(package: cr.Package, href: str) -> RpmMetadata:
 def read_rpm(path: Path) -> RpmPackage:
     """Parse and check one .rpm; PackageError names the file and the reason.
 
-    The metadata is dumped here, for the usual location (package_href), so that a pool of
-    workers does all the per-package work; metadata_at gives it for another location.
+    The metadata is dumped here, for the usual location (package_href), so that the reading
+    processes do all the per-package work; metadata_at gives it for another location.
     """
     package = _read_header(path)
     metadata = metadata_of(package, package_href(package.name, rpm_filename(package)))
