@@ -35,15 +35,13 @@ def worker_count(jobs: int) -> int:
 
 
 def _process_pool(workers: int) -> ProcessPoolExecutor:
-    """Forks while this process runs no other thread: they start in milliseconds, where a
-    forkserver first imports the whole CLI again (half a second). A fork of a process running
-    threads may deadlock, so then a forkserver."""
+    """Worker processes for a process that may not fork (it runs other threads, which a fork
+    may deadlock): a forkserver's, which first imports the whole CLI again (half a second)."""
     # Imported here: multiprocessing costs 12-17 ms to import, and small publishes never fork.
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    method = "fork" if threading.active_count() == 1 else "forkserver"
-    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method))
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver"))
 
 
 def map_in_workers(

@@ -16,13 +16,9 @@ from collections.abc import Mapping
 Chunks = dict[str, dict[str, str]]
 
 END = "</package>\n"
-STARTS = {
-    "primary": '<package type="rpm">',
-    "filelists": "<package pkgid=",
-    "other": "<package pkgid=",
-}
 PRIMARY_ID = 'pkgid="YES">'  # primary: <checksum type="sha256" pkgid="YES">HEX</checksum>
 OTHER_ID = '<package pkgid="'  # filelists, other: <package pkgid="HEX" name=... arch=...>
+STARTS = {"primary": '<package type="rpm">', "filelists": OTHER_ID, "other": OTHER_ID}
 
 
 def _pkgid(kind: str, chunk: str) -> str | None:

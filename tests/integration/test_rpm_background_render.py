@@ -8,8 +8,6 @@ primary, filelists and other, and dnf must list and install from the forked publ
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,7 +16,7 @@ from bench.genrpm import rpm_name, write_set
 from publisher import yumpublish
 from publisher.cli import main
 from publisher.workers import PARALLEL_ITEMS
-from tests.support.publishers import r2repo_env
+from tests.support.publishers import publish_argv, run_python
 from tests.support.rpmclients import DnfClient
 from tests.support.server import free_port, serving
 
@@ -44,19 +42,6 @@ def rpm_set(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     return write_set(tmp_path_factory.mktemp("rpms"), COUNT, prefix="bgrender")
 
 
-def _publish_args(store: Path, key_dir: Path, base: str, rpms: list[Path]) -> list[str]:
-    return [
-        "publish",
-        "--store",
-        str(store),
-        "--signing-key",
-        str(key_dir / "signing-key.asc"),
-        "--base-url",
-        base,
-        *map(str, rpms),
-    ]
-
-
 def _package_metadata(store: Path) -> list[str]:
     names = (path.name for path in (store / "rpm/repodata").iterdir())
     return sorted(name for name in names if name.endswith(".xml.gz"))
@@ -68,20 +53,13 @@ def test_forked_render_matches_inline_and_dnf_installs(
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     forked = tmp_path / "forked"
-    done = subprocess.run(
-        [sys.executable, "-c", COUNTING_CLI, *_publish_args(forked, key_dir, base, rpm_set)],
-        env=r2repo_env(),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    done = run_python(COUNTING_CLI, *publish_argv(forked, key_dir, base, *rpm_set))
     assert done.returncode == 0, done.stderr[-2000:]
     assert "background forked: True" in done.stderr
 
     inline = tmp_path / "inline"
     monkeypatch.setattr(yumpublish, "PARALLEL_ITEMS", 10**9)  # never worth a fork: render here
-    assert main(_publish_args(inline, key_dir, base, rpm_set)) == 0
+    assert main(publish_argv(inline, key_dir, base, *rpm_set)) == 0
 
     # Content-addressed names: equal names are equal bytes.
     assert _package_metadata(forked) == _package_metadata(inline)

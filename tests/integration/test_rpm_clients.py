@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from publisher.cli import main
+from tests.support.publishers import publish_argv
 from tests.support.rpmclients import DnfClient, ZypperClient
 from tests.support.rpms import alien_rpms, build_rpm
 from tests.support.server import free_port, serving
@@ -37,23 +38,10 @@ def served(tmp_path_factory, rpms, key_dir):
     store = tmp_path_factory.mktemp("store")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    assert (
-        main(
-            [
-                "publish",
-                "--store",
-                str(store),
-                "--signing-key",
-                str(key_dir / "signing-key.asc"),
-                "--base-url",
-                base,
-                "--sign-packages",
-                *map(str, rpms.values()),
-                *map(str, alien_rpms()),
-            ]
-        )
-        == 0
+    published = main(
+        publish_argv(store, key_dir, base, "--sign-packages", *rpms.values(), *alien_rpms())
     )
+    assert published == 0
     with serving(store, port):
         yield store, base
 

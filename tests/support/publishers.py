@@ -20,6 +20,32 @@ def r2repo_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": path, **(extra or {})}
 
 
+def publish_argv(store: Path, key_dir: Path, base_url: str, *rest: str | Path) -> list[str]:
+    """`publish` into `store`, signed with the key in `key_dir`, for clients at `base_url`."""
+    return [
+        "publish",
+        "--store",
+        str(store),
+        "--signing-key",
+        str(key_dir / "signing-key.asc"),
+        "--base-url",
+        base_url,
+        *map(str, rest),
+    ]
+
+
+def run_python(code: str, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """`code` in a fresh interpreter that imports this checkout (one thread: it may fork)."""
+    return subprocess.run(
+        [sys.executable, "-c", code, *args],
+        env=r2repo_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
 def run_r2repo(
     *args: str | Path, env: Mapping[str, str] | None = None, timeout: float = 300
 ) -> subprocess.CompletedProcess[str]:

@@ -4,15 +4,13 @@ one result computed in a forked child."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import threading
 
 import pytest
 
 from publisher.errors import PackageError
 from publisher.workers import Background, map_in_workers, worker_count
-from tests.support.publishers import r2repo_env
+from tests.support.publishers import run_python
 
 
 def _square_in(number: int) -> tuple[int, int]:
@@ -69,9 +67,7 @@ except PackageError as exc:
 
 
 def test_shares_read_here_and_in_forked_children():
-    done = subprocess.run(
-        [sys.executable, "-c", SHARES], env=r2repo_env(), capture_output=True, text=True
-    )
+    done = run_python(SHARES)
     assert done.returncode == 0, done.stderr
     workers = worker_count(201)
     assert done.stdout.splitlines() == ["True", f"{workers} True", "item 4: refused"]
@@ -86,11 +82,9 @@ def test_first_failure_in_order_is_raised():
         map_in_workers(_fail_on_odd, list(range(100)), min_items=2)
 
 
-# Background: a result computed in a forked child while the caller goes on.
-
-
-# The child's side runs in a fresh interpreter: this test process may already run other
-# threads (a session's moto server), and then Background rightly declines to fork.
+# Background: a result computed in a forked child while the caller goes on. The child's side
+# runs in a fresh interpreter: this test process may already run other threads (a session's
+# moto server), and then Background rightly declines to fork.
 PRELUDE = """
 import os, signal, threading, time
 from publisher.errors import PackageError, R2repoError
@@ -148,13 +142,7 @@ IN_A_CHILD = {
 @pytest.mark.parametrize("case", sorted(IN_A_CHILD))
 def test_background_in_a_child(case: str):
     code, expected = IN_A_CHILD[case]
-    done = subprocess.run(
-        [sys.executable, "-c", PRELUDE + code],
-        env=r2repo_env(),
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
+    done = run_python(PRELUDE + code, timeout=30)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == expected
 
