@@ -14,6 +14,7 @@ from pathlib import Path
 
 from bench import report
 from bench.endtoend import end_to_end_figures
+from bench.floor import floor_figures
 from bench.publishing import DebScenarios, RpmScenarios, memory_figures
 from bench.results import Figures, Table
 from bench.serving import serving_figures
@@ -62,10 +63,11 @@ class Scale:
     serve_seconds: int
     serve_runs: int
     e2e_packages: int
+    floor_runs: int  # the fixed-cost figures: each step is a fraction of a second
 
 
-QUICK = Scale("quick", (40,), 40, (20,), 1, 1, 1, 1, 5)
-FULL = Scale("full", (1_000, 10_000, 50_000), 10_000, (1_000, 10_000), 3, 1, 5, 5, 20)
+QUICK = Scale("quick", (40,), 40, (20,), 1, 1, 1, 1, 5, 3)
+FULL = Scale("full", (1_000, 10_000, 50_000), 10_000, (1_000, 10_000), 3, 1, 5, 5, 20, 15)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -133,7 +135,9 @@ def main(argv: list[str] | None = None) -> int:
             for count in scale.rpms:
                 say(f"scenarios 3-4: {count} rpms")
                 rpms.run(sets.rpms(count), scale.runs)
-            sections += [rpms.fresh, rpms.incremental]
+            say(f"fixed cost beside createrepo_c at {scale.rpms[0]} rpms")
+            floor = floor_figures(sets.rpms(scale.rpms[0]), key, work, scale.floor_runs)
+            sections += [rpms.fresh, rpms.incremental, floor]
         if serve_store is not None and "serve" in only:
             say("scenario 6: serving")
             sections.append(

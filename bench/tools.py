@@ -68,7 +68,12 @@ class R2repo:
         command = [sys.executable, "-m", "bench.r2run", "publish", "--store", str(store)]
         command += ["--signing-key", str(self.key.secret), *extra]
         command += ["--files-from", str(_list_file(work, files))]
-        return run(command, env={"PYTHONPATH": str(Path(__file__).resolve().parents[1])})
+        return run(command, env=self.environment())
+
+    @staticmethod
+    def environment() -> dict[str, str]:
+        """r2repo from this checkout."""
+        return {"PYTHONPATH": str(Path(__file__).resolve().parents[1])}
 
     def publish_debs(self, store: Path, files: list[Path], work: Path) -> Run:
         return self.publish(store, files, work, "--dist", DIST)
@@ -150,16 +155,17 @@ class Createrepo:
     def __init__(self, key: Key) -> None:
         self.key = key
 
-    def _sign(self, directory: Path) -> list[str]:
+    def sign_command(self, directory: Path) -> list[str]:
         return ["gpg", "--homedir", str(self.key.gnupghome), "--batch", "--yes", "--armor",
                 "--local-user", self.key.fingerprint, "--detach-sign",
                 str(directory / "repodata" / "repomd.xml")]  # fmt: skip
 
     def fresh(self, directory: Path) -> Run:
-        return run_all([[createrepo_binary(), str(directory)], self._sign(directory)])
+        return run_all([[createrepo_binary(), str(directory)], self.sign_command(directory)])
 
     def update(self, directory: Path) -> Run:
-        return run_all([[createrepo_binary(), "--update", str(directory)], self._sign(directory)])
+        update = [createrepo_binary(), "--update", str(directory)]
+        return run_all([update, self.sign_command(directory)])
 
 
 def link_tree(source: Path, target: Path) -> None:

@@ -31,6 +31,15 @@ def write_key_files(key: GeneratedKey, directory: Path) -> dict[str, Path]:
     return written
 
 
+def key_to_make(paths: Sequence[Path], key_dir: Path = DEFAULT_KEY_DIR) -> bool:
+    """True when no key is given or kept here, so `resolve_signing_keys` would make one."""
+    return (
+        not paths
+        and not os.environ.get(ENV_SIGNING_KEY, "").strip()
+        and not (key_dir / SECRET_NAME).is_file()
+    )
+
+
 def resolve_signing_keys(
     paths: Sequence[Path], say: Callable[[str], None], key_dir: Path = DEFAULT_KEY_DIR
 ) -> list[bytes]:

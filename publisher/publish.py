@@ -132,6 +132,9 @@ def publish(
         _rpm_side(store, inputs, options, signer, scratch, progress) if inputs.rpms else None
     )
     apt_commit = _apt_side(store, inputs, options, signer, progress) if inputs.debs else None
+    # A signer may still be importing its keys (open_signer(wait=False)): a bad or expired key
+    # stops the publish here, before anything is written.
+    signer.ready()
     check_repository(store, writing=True)
     result = PublishResult()
     if rpm_commit is not None:

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -56,9 +57,11 @@ def sweep_abandoned_homes() -> None:
 
     A SIGKILLed publisher cannot clean up; its agent would live on (and hold inotify watches).
     """
-    for home in Path(tempfile.gettempdir()).glob(HOME_PREFIX + "*"):
-        if home.is_dir() and not _owner_alive(home):
-            _kill_agent(str(home))
+    with os.scandir(tempfile.gettempdir()) as entries:
+        homes = [e.path for e in entries if e.name.startswith(HOME_PREFIX) and e.is_dir()]
+    for home in homes:
+        if not _owner_alive(Path(home)):
+            _kill_agent(home)
             shutil.rmtree(home, ignore_errors=True)
 
 
@@ -94,19 +97,53 @@ class GnuPGHome:
         _kill_agent(self.path)
         shutil.rmtree(self.path, ignore_errors=True)
 
-    def run(self, args: list[str], data: bytes | None = None, what: str = "gpg") -> bytes:
+    def start(self, args: list[str], data: bytes | None = None, what: str = "gpg") -> RunningGpg:
+        """gpg started on `args`; its output is waited for by `RunningGpg.result`. Without
+        `data` it runs meanwhile (on another core); with it, it waits for the input."""
         command = [gpg_binary(), "--homedir", self.path, "--batch", "--no-tty", "--yes"]
         command += ["--pinentry-mode", "loopback", "--passphrase", ""]
-        done = subprocess.run(command + args, input=data, capture_output=True, check=False)
-        if done.returncode != 0:
-            message = done.stderr.decode("utf-8", "replace").strip().splitlines()
-            detail = message[-1] if message else f"exit code {done.returncode}"
-            raise SigningError(f"{what}: {detail}")
-        return done.stdout
+        stdin = subprocess.DEVNULL if data is None else subprocess.PIPE
+        process = subprocess.Popen(
+            command + args, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        return RunningGpg(process, data, what)
+
+    def run(self, args: list[str], data: bytes | None = None, what: str = "gpg") -> bytes:
+        return self.start(args, data, what).result()
 
     def secret_keys(self) -> list[KeyInfo]:
         listing = self.run(["--with-colons", "--list-secret-keys"]).decode()
         return _parse_colons(listing, "sec")
+
+
+class RunningGpg:
+    """One gpg process of a `GnuPGHome`, waited for once."""
+
+    def __init__(self, process: subprocess.Popen[bytes], data: bytes | None, what: str) -> None:
+        self.process, self.data, self.what = process, data, what
+        self._output: bytes | None = None
+        self._error: SigningError | None = None
+
+    def result(self) -> bytes:
+        """gpg's standard output; its last line of errors as a SigningError if it failed."""
+        if self._output is None and self._error is None:
+            stdout, stderr = self.process.communicate(self.data)
+            if self.process.returncode == 0:
+                self._output = stdout
+            else:
+                message = stderr.decode("utf-8", "replace").strip().splitlines()
+                detail = message[-1] if message else f"exit code {self.process.returncode}"
+                self._error = SigningError(f"{self.what}: {detail}")
+        if self._error is not None:
+            raise self._error
+        assert self._output is not None
+        return self._output
+
+    def stop(self) -> None:
+        """Kill it if it is still running (a signer closed before it was needed)."""
+        if self.process.returncode is None:
+            self.process.kill()
+            self.process.communicate()
 
 
 def _parse_colons(listing: str, record: str) -> list[KeyInfo]:
@@ -128,33 +165,74 @@ def _parse_colons(listing: str, record: str) -> list[KeyInfo]:
 
 
 class Signer:
-    """Signs with every given armored secret key at once (key rotation needs two)."""
+    """Signs with every given armored secret key at once (key rotation needs two).
 
-    def __init__(self, armored_secret_keys: list[bytes]) -> None:
+    The first key's import starts with the signer and runs beside whatever the caller does
+    next (a publish reads its packages meanwhile); `ready`, and every signature, listing or
+    export, waits for it and checks the keys.
+    """
+
+    def __init__(
+        self, armored_secret_keys: list[bytes], warn: Callable[[str], None] | None = None
+    ) -> None:
         if not armored_secret_keys:
             raise SigningError("no signing key given")
+        for number, key in enumerate(armored_secret_keys, start=1):
+            if b"PRIVATE KEY BLOCK" not in key:
+                raise SigningError(f"signing key {number}: not an armored OpenPGP secret key")
         self.home = GnuPGHome()
-        self.keys: list[KeyInfo] = []
-        self._public: dict[bool, bytes] = {}
+        self._armored = armored_secret_keys
+        self._warn = warn
+        self._keys: list[KeyInfo] | None = None
+        self._exports: dict[bool, RunningGpg] = {}
+        self._running: list[RunningGpg] = []
         try:
-            for number, key in enumerate(armored_secret_keys, start=1):
-                if b"PRIVATE KEY BLOCK" not in key:
-                    raise SigningError(f"signing key {number}: not an armored OpenPGP secret key")
-                # import-show lists what was imported: no second gpg to list the keys.
-                shown = self.home.run(
-                    ["--with-colons", "--import-options", "import-show", "--import"],
-                    key,
-                    what=f"signing key {number}",
-                )
-                self.keys += _parse_colons(shown.decode(), "sec")
+            self._first_import = self._start_import(1)
         except BaseException:
             self.close()
             raise
-        now = time.time()
-        for key in self.keys:
-            if key.expires is not None and key.expires <= now:
+
+    def _start_import(self, number: int) -> RunningGpg:
+        # From a file in the private home, so gpg needs nothing from us until it is waited for.
+        path = Path(self.home.path) / f"import-{number}.asc"
+        path.write_bytes(self._armored[number - 1])
+        # import-show lists what was imported: no second gpg to list the keys.
+        args = ["--with-colons", "--import-options", "import-show", "--import", str(path)]
+        running = self.home.start(args, what=f"signing key {number}")
+        self._running.append(running)
+        return running
+
+    def ready(self) -> list[KeyInfo]:
+        """The signing keys, once imported; an expired key is an error, one expiring soon a
+        warning. Both public key forms are exported in the background from here on."""
+        if self._keys is None:
+            try:
+                keys = _parse_colons(self._first_import.result().decode(), "sec")
+                for number in range(2, len(self._armored) + 1):
+                    keys += _parse_colons(self._start_import(number).result().decode(), "sec")
+                now = time.time()
+                for key in keys:
+                    if key.expires is not None and key.expires <= now:
+                        raise SigningError(
+                            f"signing key {key.fingerprint} ({key.user_id}): expired"
+                        )
+            except BaseException:
                 self.close()
-                raise SigningError(f"signing key {key.fingerprint} ({key.user_id}): expired")
+                raise
+            self._keys = keys
+            for armor in (True, False):
+                self._exports[armor] = self.home.start(
+                    ["--export", *(["--armor"] if armor else []), *(k.fingerprint for k in keys)]
+                )
+                self._running.append(self._exports[armor])
+            if self._warn is not None:
+                for warning in self.expiry_warnings():
+                    self._warn(warning)
+        return self._keys
+
+    @property
+    def keys(self) -> list[KeyInfo]:
+        return self.ready()
 
     def expiry_warnings(self, now: float | None = None) -> list[str]:
         now = time.time() if now is None else now
@@ -186,13 +264,12 @@ class Signer:
     def public_keys(self, armor: bool) -> bytes:
         """The signing keys' public part; exported once per form (a publish asks up to four
         times: key.asc, key.gpg, repomd.xml.key and the signature check)."""
-        if armor not in self._public:
-            fingerprints = [key.fingerprint for key in self.keys]
-            args = ["--export", *(["--armor"] if armor else []), *fingerprints]
-            self._public[armor] = self.home.run(args)
-        return self._public[armor]
+        self.ready()
+        return self._exports[armor].result()
 
     def close(self) -> None:
+        for running in self._running:
+            running.stop()
         self.home.__exit__(None, None, None)
 
     def __enter__(self) -> Signer:

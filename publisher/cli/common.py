@@ -89,10 +89,12 @@ signing_option: Decorator = click.option(
 )
 
 
-def open_signer(signing_keys: Sequence[Path]) -> Signer:
-    signer = Signer(resolve_signing_keys(signing_keys, say))
-    for warning in signer.expiry_warnings():
-        say(f"warning: {warning}")
+def open_signer(signing_keys: Sequence[Path], wait: bool = True) -> Signer:
+    """A signer for the CLI's keys. With `wait` false the keys import meanwhile and the caller
+    must call `Signer.ready` before it writes anything (publish does, before its commit)."""
+    signer = Signer(resolve_signing_keys(signing_keys, say), warn=lambda w: say(f"warning: {w}"))
+    if wait:
+        signer.ready()
     return signer
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -19,6 +20,7 @@ from publisher.cli.common import (
     store_option,
 )
 from publisher.errors import R2repoError
+from publisher.keys import key_to_make
 from publisher.progress import reporter_for
 from publisher.publish import PublishOptions, publish, read_inputs
 from publisher.repofile import DEFAULT_REPO_ID, DEFAULT_ROOT
@@ -127,15 +129,23 @@ def publish_files(
     link_inputs: bool = False,
 ) -> None:
     """Read every file, publish them all, and report what changed."""
-    inputs = read_inputs(files)
-    target = open_store(store)
-    if link_inputs:
-        if not isinstance(target, LocalStore):
-            raise R2repoError(
-                f"--link-inputs: {target.url} is not a local directory; packages are uploaded"
-            )
-        target.link_inputs = True
-    with open_signer(signing_keys) as signer, tempfile.TemporaryDirectory() as scratch:
+    with contextlib.ExitStack() as cleanup:
+        # A key that exists imports while the packages are read (publish waits for it before
+        # writing); a key this directory still needs is made once the packages are known good.
+        signer = None
+        if not key_to_make(signing_keys):
+            signer = cleanup.enter_context(open_signer(signing_keys, wait=False))
+        inputs = read_inputs(files)
+        target = open_store(store)
+        if link_inputs:
+            if not isinstance(target, LocalStore):
+                raise R2repoError(
+                    f"--link-inputs: {target.url} is not a local directory; packages are uploaded"
+                )
+            target.link_inputs = True
+        if signer is None:
+            signer = cleanup.enter_context(open_signer(signing_keys, wait=False))
+        scratch = cleanup.enter_context(tempfile.TemporaryDirectory())
         result = publish(target, inputs, options, signer, Path(scratch), reporter_for(say))
     for where, outcome in ((options.rpm_root, result.rpm), (options.dist or "", result.apt)):
         if outcome is None:

@@ -58,13 +58,13 @@ def test_signer_lists_its_keys_and_exports_each_form_once(key_dir: Path, monkeyp
     from publisher.signing import GnuPGHome, Signer
 
     calls: list[list[str]] = []
-    real_run = GnuPGHome.run
+    real_start = GnuPGHome.start
 
     def counting(self, args, data=None, what="gpg"):  # type: ignore[no-untyped-def]
         calls.append(args)
-        return real_run(self, args, data, what)
+        return real_start(self, args, data, what)
 
-    monkeypatch.setattr(GnuPGHome, "run", counting)
+    monkeypatch.setattr(GnuPGHome, "start", counting)
     with Signer([(key_dir / "signing-key.asc").read_bytes()]) as signer:
         assert [key.user_id for key in signer.keys] == ["Test Repo <repo@example.com>"]
         armored = {signer.public_keys(True) for _ in range(3)}
