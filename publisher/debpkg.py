@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,7 +14,7 @@ from debian.deb822 import Deb822
 
 from publisher.aptstanza import REPOSITORY_FIELDS, Stanza, dump_field
 from publisher.debcontrol import read_control_text
-from publisher.errors import PackageError
+from publisher.errors import PackageError, unreadable_input
 from publisher.hashing import Digests, digest_file
 
 # Debian Policy 5.6.1 (Package) and 5.6.12 (Version); dpkg refuses a version not led by a digit.
@@ -107,8 +109,11 @@ def _check_not_truncated(deb: debfile.DebFile, file_size: int) -> None:
 
 def read_deb(path: Path) -> DebPackage:
     """Parse and check one .deb; PackageError names the file and the reason."""
-    if not path.is_file():
-        raise PackageError(f"{path}: no such file")
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            raise unreadable_input(path)
+    except OSError as exc:
+        raise unreadable_input(path, exc) from None
     try:
         text = read_control_text(str(path))
         if text is None:  # not the ordinary layout, or broken: python-debian reads it and says why
@@ -122,6 +127,8 @@ def read_deb(path: Path) -> DebPackage:
     except PackageError as exc:
         raise PackageError(f"{path}: not a valid .deb ({exc})") from exc
     except Exception as exc:  # python-debian raises many types for a broken archive
+        if isinstance(exc, OSError) and exc.errno is not None:  # the file, not its contents
+            raise unreadable_input(path, exc) from exc
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise PackageError(f"{path}: not a valid .deb ({reason})") from exc
     if not control:

@@ -9,6 +9,18 @@ class PackageError(R2repoError):
     """A package file is unreadable or invalid."""
 
 
+def unreadable_input(path: object, exc: OSError | None = None) -> PackageError:
+    """Why an input file cannot be read: it is missing, it is not a regular file (`exc` None),
+    or the system's own reason (permissions, a symlink loop)."""
+    if exc is None:
+        reason = "not a regular file"
+    elif isinstance(exc, FileNotFoundError):
+        reason = "no such file"
+    else:
+        reason = f"cannot read it ({(exc.strerror or type(exc).__name__).lower()})"
+    return PackageError(f"{path}: {reason}")
+
+
 class ConflictError(R2repoError):
     """A package would replace different bytes under the same name, version and architecture."""
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import createrepo_c as cr
 
-from publisher.errors import PackageError
+from publisher.errors import PackageError, unreadable_input
 
 LEAD_SIZE = 96
 LEAD_MAGIC = b"\xed\xab\xee\xdb"
@@ -116,16 +116,16 @@ ENVELOPE_READ = 64 * 1024
 
 
 def _read_head(path: Path) -> tuple[bytes, int]:
-    """The file's first ENVELOPE_READ bytes and its size, from one open; a FIFO, directory or
-    missing file is "no such file" (O_NONBLOCK: opening a FIFO does not wait for a writer)."""
+    """The file's first ENVELOPE_READ bytes and its size, from one open (O_NONBLOCK: opening a
+    FIFO does not wait for a writer, and is then refused as not a regular file)."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-    except OSError:
-        raise PackageError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise unreadable_input(path, exc) from None
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
-            raise PackageError(f"{path}: no such file")
+            raise unreadable_input(path)
         return os.read(fd, ENVELOPE_READ), st.st_size
     finally:
         os.close(fd)

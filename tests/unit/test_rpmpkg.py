@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import pickle
+from pathlib import Path
 
 import createrepo_c as cr
 import pytest
@@ -13,6 +13,7 @@ from publisher.errors import PackageError
 from publisher.repofile import RepoFile
 from publisher.rpmpkg import describe_nevra, metadata_at, read_rpm
 from tests.support.rpms import build_rpm
+from tests.support.unreadable import UNREADABLE, make_unreadable
 
 
 def test_reads_nevra_and_digests(tmp_path):
@@ -76,12 +77,10 @@ def test_repo_file_round_trip():
     assert RepoFile.parse(b"garbage", "acme", "rpm") is None
 
 
-@pytest.mark.parametrize("kind", ["missing", "directory", "fifo"])
-def test_anything_but_a_regular_file_is_no_such_file(tmp_path, kind):
+@pytest.mark.parametrize(("kind", "reason"), UNREADABLE)
+def test_an_input_that_cannot_be_read_says_why(tmp_path: Path, kind: str, reason: str):
     path = tmp_path / "x-1-1.noarch.rpm"
-    if kind == "directory":
-        path.mkdir()
-    elif kind == "fifo":
-        os.mkfifo(path)  # opening it must not wait for a writer
-    with pytest.raises(PackageError, match=r"x-1-1.noarch.rpm: no such file$"):
+    make_unreadable(path, kind)
+    with pytest.raises(PackageError) as raised:
         read_rpm(path)
+    assert str(raised.value) == f"{path}: {reason}"
