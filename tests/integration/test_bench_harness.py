@@ -13,6 +13,7 @@ SCENARIOS = (
     "Scenario 2: add 1 .deb",
     "Scenario 3: fresh publish of N .rpms",
     "Scenario 4: add 1 .rpm",
+    "Scenario 4b: fixed cost of one run",
     "Scenario 5: peak memory",
     "Scenario 6: serving",
     "Scenario 7: apt-get end to end",
@@ -40,5 +41,8 @@ def test_quick_run_writes_every_scenario_with_ratios(tmp_path: Path) -> None:
     rows = re.findall(r"^\| 40 debs" + number * 5 + r" \|$", text, re.M)
     assert len(rows) == 2, text
     assert re.search(r"^\| 20 rpms \| [\d.]+ \| [\d.]+ \| [\d.]+ \|$", text, re.M), text
+    # The fixed cost: each step's median beside createrepo_c's whole run, its own share 1.00.
+    assert re.search(r"^\| Python starts and imports .* \| \d+ \| [\d.]+ \|$", text, re.M), text
+    assert re.search(r"^\| createrepo_c --update .* \| \d+ \| 1\.00 \|$", text, re.M), text
     assert re.search(r"routes\.handle in-process, 200 \(CPU per request\) \| [\d.]+ µs", text)
     assert re.search(r"^\| r2repo serve \| [\d.]+ \| [\d.]+ \|$", text, re.M), text
