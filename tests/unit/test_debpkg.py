@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
 
 import pytest
 
 from publisher.debpkg import read_deb, validate_version
 from publisher.errors import PackageError
 from tests.support.debs import build_deb
-from tests.support.unreadable import UNREADABLE, make_unreadable
 
 
 @pytest.mark.parametrize("compression", ["gzip", "xz", "zstd", "none"])
@@ -66,12 +64,3 @@ def test_text_file_is_refused(tmp_path):
 )
 def test_version_validation(version, valid):
     assert (validate_version(version) is None) is valid
-
-
-@pytest.mark.parametrize(("kind", "reason"), UNREADABLE)
-def test_an_input_that_cannot_be_read_says_why(tmp_path: Path, kind: str, reason: str):
-    path = tmp_path / "x_1_all.deb"
-    make_unreadable(path, kind)
-    with pytest.raises(PackageError) as raised:
-        read_deb(path)
-    assert str(raised.value) == f"{path}: {reason}"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import pickle
-from pathlib import Path
 
 import createrepo_c as cr
 import pytest
@@ -13,7 +12,6 @@ from publisher.errors import PackageError
 from publisher.repofile import RepoFile
 from publisher.rpmpkg import describe_nevra, metadata_at, read_rpm
 from tests.support.rpms import build_rpm
-from tests.support.unreadable import UNREADABLE, make_unreadable
 
 
 def test_reads_nevra_and_digests(tmp_path):
@@ -75,12 +73,3 @@ def test_repo_file_round_trip():
     assert "gpgkey=https://pkg.example.com/rpm/el9/repodata/repomd.xml.key" in text
     assert RepoFile.parse(repo.render(), "acme", "rpm/el9") == repo
     assert RepoFile.parse(b"garbage", "acme", "rpm") is None
-
-
-@pytest.mark.parametrize(("kind", "reason"), UNREADABLE)
-def test_an_input_that_cannot_be_read_says_why(tmp_path: Path, kind: str, reason: str):
-    path = tmp_path / "x-1-1.noarch.rpm"
-    make_unreadable(path, kind)
-    with pytest.raises(PackageError) as raised:
-        read_rpm(path)
-    assert str(raised.value) == f"{path}: {reason}"
