@@ -18,6 +18,7 @@ from publisher.errors import SigningError
 # Modern self-signatures and data signatures: sqv rejects SHA-1 bindings since 2026-02-01.
 DIGEST = "SHA512"
 EXPIRY_WARNING_DAYS = 90
+STOP_SECONDS = 10  # a gpg still running when its signer closes: an import or export, not a hang
 
 
 @dataclass(frozen=True)
@@ -140,10 +141,14 @@ class RunningGpg:
         return self._output
 
     def stop(self) -> None:
-        """Kill it if it is still running (a signer closed before it was needed)."""
+        """Let it end (a signer closed before it was needed). Not killed at once: an import
+        killed while it starts gpg-agent could leave an agent the home's cleanup never sees."""
         if self.process.returncode is None:
-            self.process.kill()
-            self.process.communicate()
+            try:
+                self.process.communicate(self.data, timeout=STOP_SECONDS)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.communicate()
 
 
 def _parse_colons(listing: str, record: str) -> list[KeyInfo]:

@@ -3,12 +3,17 @@ anything is written: an expired key changes nothing, one expiring soon warns."""
 
 from __future__ import annotations
 
+import os
 import subprocess
+import tempfile
+import time
 from pathlib import Path
 
 import pytest
 
+from publisher.signing import HOME_PREFIX, OWNER_FILE
 from tests.conftest import tree_digest
+from tests.support.gpg import agents_under
 from tests.support.rpms import build_rpm
 
 
@@ -75,3 +80,26 @@ def test_no_key_is_made_for_packages_that_fail_to_read(
     assert result.code == 1 and "missing.rpm" in result.err
     assert not (tmp_path / ".r2repo").exists()
     assert not (tmp_path / "repo").exists()
+
+
+def _own_homes() -> list[Path]:
+    homes = Path(tempfile.gettempdir()).glob(HOME_PREFIX + "*")
+    return [
+        h
+        for h in homes
+        if (h / OWNER_FILE).is_file() and (h / OWNER_FILE).read_text() == str(os.getpid())
+    ]
+
+
+def test_a_publish_that_fails_while_its_key_imports_leaves_no_agent_and_no_home(
+    r2repo, key_dir: Path, tmp_path: Path
+):
+    prefix = Path(tempfile.gettempdir()) / HOME_PREFIX
+    before = set(agents_under(prefix))
+    result = _publish(r2repo, tmp_path / "repo", key_dir / "signing-key.asc", tmp_path / "no.rpm")
+    assert result.code == 1 and "no.rpm: no such file" in result.err
+    assert _own_homes() == []
+    deadline = time.monotonic() + 5
+    while set(agents_under(prefix)) - before and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert set(agents_under(prefix)) - before == set()
