@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 
 import pytest
 
@@ -14,6 +15,7 @@ from tests.support.publishers import run_python
 
 
 def _square_in(number: int) -> tuple[int, int]:
+    time.sleep(0.001)  # long enough for a forked child to start before the queue is empty
     return number * number, os.getpid()
 
 
@@ -41,14 +43,19 @@ def test_first_failure_in_order_whichever_process_met_it():
         map_in_workers(_fail_on_four_and_seven, list(range(100)), min_items=2)
 
 
-# Forked shares (every n-th item to a child, the rest here) need a process running one thread;
-# this test process may run others (a session's moto server), so a fresh interpreter.
+# Forked children and this process take runs of items from one queue; that needs a process
+# running one thread, and this test process may run others (a session's moto server), so a
+# fresh interpreter. Each item takes a little time, so the children start before the queue is
+# empty; the slow process's share shows the queue balancing: it takes fewer runs.
 SHARES = """
-import os
+import os, time
 from publisher.errors import PackageError
 from publisher.workers import map_in_workers
 
+SLOW = os.getpid()  # this process's own items are four times slower than the children's
+
 def square_in(number):
+    time.sleep(0.004 if os.getpid() == SLOW else 0.001)
     return number * number, os.getpid()
 
 def fail_on_four_and_seven(number):
@@ -56,9 +63,11 @@ def fail_on_four_and_seven(number):
         raise PackageError(f"item {number}: refused")
     return number
 
-results = map_in_workers(square_in, list(range(201)), min_items=2)
-print([square for square, _ in results] == [n * n for n in range(201)])
-print(len({pid for _, pid in results}), os.getpid() in {pid for _, pid in results})
+results = map_in_workers(square_in, list(range(401)), min_items=2)
+print([square for square, _ in results] == [n * n for n in range(401)])
+pids = [pid for _, pid in results]
+print(len(set(pids)), os.getpid() in pids)
+print(pids.count(os.getpid()) < len(pids) / len(set(pids)))
 try:
     map_in_workers(fail_on_four_and_seven, list(range(100)), min_items=2)
 except PackageError as exc:
@@ -66,11 +75,12 @@ except PackageError as exc:
 """
 
 
-def test_shares_read_here_and_in_forked_children():
+def test_children_and_this_process_share_a_queue_of_runs():
     done = run_python(SHARES)
     assert done.returncode == 0, done.stderr
-    workers = worker_count(201)
-    assert done.stdout.splitlines() == ["True", f"{workers} True", "item 4: refused"]
+    workers = worker_count(401)
+    expected = ["True", f"{workers} True", "True", "item 4: refused"]
+    assert done.stdout.splitlines() == expected
 
 
 def test_few_items_stay_in_this_process():
