@@ -107,6 +107,11 @@ class _RunQueue:
         data = os.read(self._read, 4)
         return struct.unpack("<I", data)[0] if data else None
 
+    def drain(self) -> None:
+        """Take every run left, so that the other processes stop after their current one."""
+        while os.read(self._read, 65536):
+            pass
+
     def __enter__(self) -> _RunQueue:
         return self
 
@@ -120,8 +125,9 @@ def _take(
     runs: list[tuple[int, int]],
     queue: _RunQueue,
 ) -> list[DoneRun[Result]]:
-    """Runs from the queue until it is empty or an item fails (later runs cannot hold the first
-    failure: runs are taken in order, so every run before this one is someone's already)."""
+    """Runs from the queue until it is empty or an item fails. Runs are taken in order, so
+    every run before a failing one is someone's already and the runs left cannot hold the
+    first failure: they are drained, and a bad file early in 50,000 fails at once."""
     done: list[DoneRun[Result]] = []
     while (k := queue.take()) is not None:
         values: list[Result] = []
@@ -131,6 +137,7 @@ def _take(
                 values.append(function(items[position]))
             except Exception as exc:  # noqa: BLE001 - the caller raises the first one in order
                 done.append((k, values, (position - start, exc)))
+                queue.drain()
                 return done
         done.append((k, values, None))
     return done

@@ -83,6 +83,36 @@ def test_children_and_this_process_share_a_queue_of_runs():
     assert done.stdout.splitlines() == expected
 
 
+EARLY_FAILURE = """
+import os, sys, time
+from publisher.errors import PackageError
+from publisher.workers import map_in_workers
+
+def read(number):
+    time.sleep(0.002)
+    with open(sys.argv[1], "a") as seen:
+        seen.write(f"{number}\\n")
+    if number == 0:
+        raise PackageError("item 0: refused")
+    return number
+
+try:
+    map_in_workers(read, list(range(2000)), min_items=2)
+except PackageError as exc:
+    print(exc)
+"""
+
+
+def test_a_failure_stops_every_process_after_its_current_run(tmp_path):
+    seen = tmp_path / "seen"
+    done = run_python(EARLY_FAILURE, str(seen))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "item 0: refused"
+    # Runs of 2000 / 64 = 32 items: whoever took the first one fails at once; each other
+    # process finishes the run it holds and takes no other.
+    assert len(seen.read_text().split()) <= 1 + 32 * (worker_count(2000) - 1)
+
+
 def test_few_items_stay_in_this_process():
     assert {pid for _, pid in map_in_workers(_square_in, [1, 2, 3])} == {os.getpid()}
 
