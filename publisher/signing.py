@@ -190,11 +190,10 @@ class Signer:
         self._warn = warn
         self._keys: list[KeyInfo] | None = None
         self._exports: dict[bool, RunningGpg] = {}
-        self._running: list[RunningGpg] = []
         try:
             self._first_import = self._start_import(1)
         except BaseException:
-            self.close()
+            self.home.__exit__(None, None, None)
             raise
 
     def _start_import(self, number: int) -> RunningGpg:
@@ -203,9 +202,7 @@ class Signer:
         path.write_bytes(self._armored[number - 1])
         # import-show lists what was imported: no second gpg to list the keys.
         args = ["--with-colons", "--import-options", "import-show", "--import", str(path)]
-        running = self.home.start(args, what=f"signing key {number}")
-        self._running.append(running)
-        return running
+        return self.home.start(args, what=f"signing key {number}")
 
     def ready(self) -> list[KeyInfo]:
         """The signing keys, once imported; an expired key is an error, one expiring soon a
@@ -229,7 +226,6 @@ class Signer:
                 self._exports[armor] = self.home.start(
                     ["--export", *(["--armor"] if armor else []), *(k.fingerprint for k in keys)]
                 )
-                self._running.append(self._exports[armor])
             if self._warn is not None:
                 for warning in self.expiry_warnings():
                     self._warn(warning)
@@ -273,7 +269,8 @@ class Signer:
         return self._exports[armor].result()
 
     def close(self) -> None:
-        for running in self._running:
+        # Only these run in the background; the other keys' imports are waited for at once.
+        for running in (self._first_import, *self._exports.values()):
             running.stop()
         self.home.__exit__(None, None, None)
 

@@ -71,7 +71,7 @@ def map_in_workers(
         take = functools.partial(_take, function, items, runs, queue)
         others = [children.enter_context(Background(take)) for _ in range(1, workers)]
         done = [*take(), *(run for child in others for run in child.result())]
-    failures = [(runs[k][0] + failed[0], failed[1]) for k, _, failed in done if failed is not None]
+    failures = [failed for _, _, failed in done if failed is not None]
     if failures:
         raise min(failures, key=lambda found: found[0])[1]
     results: list[Result] = [None] * len(items)  # type: ignore[list-item]
@@ -80,7 +80,7 @@ def map_in_workers(
     return results
 
 
-# (index of the run, its results, (position in the run, error) of the first failure or None)
+# (index of the run, its results, (index among all items, error) of its failure or None)
 DoneRun = tuple[int, list[Result], tuple[int, Exception] | None]
 RUNS_PER_WORKER = 32  # the queue's granularity: the last run is all one core can wait for
 MAX_RUNS = 4096  # the queue is a pipe filled before the fork: 4 bytes a run, 64 KiB at least
@@ -136,7 +136,7 @@ def _take(
             try:
                 values.append(function(items[position]))
             except Exception as exc:  # noqa: BLE001 - the caller raises the first one in order
-                done.append((k, values, (position - start, exc)))
+                done.append((k, values, (position, exc)))
                 queue.drain()
                 return done
         done.append((k, values, None))
