@@ -25,13 +25,14 @@ from publisher.aptstate import read_dist
 from publisher.errors import R2repoError
 from publisher.gcrecord import HORIZON_SECONDS, dist_references, load_record
 from publisher.listing import dist_names, rpm_roots
-from publisher.repository import MANAGED_PREFIXES, MARKER_KEY, check_repository
+from publisher.repository import MANAGED_PREFIXES, check_repository
+from publisher.statekeys import is_state
 from publisher.stores import ObjectInfo, Store
 from publisher.yumgc import MANAGED_DIRECTORIES, load_root_record, state_references
 from publisher.yumstate import METADATA_TYPES, read_rpm_root, repomd_key
 
 DEFAULT_GRACE_SECONDS = 48 * 3600  # dnf keeps metadata for 48 hours
-ROOT_FILES = frozenset({"key.asc", "key.gpg", MARKER_KEY})
+ROOT_FILES = frozenset({"key.asc", "key.gpg"})
 PLAN_ATTEMPTS = 5
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 
@@ -118,6 +119,8 @@ def plan(store: Store, grace: float, now: float) -> tuple[GcPlan, References]:
     cutoff = now - grace
     for prefix in refs.prefixes:
         for info in store.list(prefix):
+            if is_state(info.key):  # whatever the prefixes say: state is never collected
+                continue
             if info.key in refs.keys:
                 result.referenced += 1
                 continue

@@ -15,9 +15,9 @@ import json
 from collections.abc import Iterable, Mapping
 
 from publisher.aptpaths import by_hash_path, dist_prefix
+from publisher.statekeys import RECORD_PREFIX
 from publisher.stores import Store
 
-RECORD_PREFIX = "_r2repo/unreferenced/"
 # Entries older than this leave the record (it would grow forever otherwise); gc refuses a
 # grace period longer than it, so a pruned entry is always past any grace.
 HORIZON_SECONDS = 30 * 86400

@@ -7,12 +7,13 @@ import json
 from itertools import islice
 
 from publisher.errors import R2repoError
+from publisher.statekeys import COLLECTABLE_PREFIXES, MARKER_KEY
 from publisher.stores import PreconditionFailed, Store
 
-MARKER_KEY = "_r2repo/repository.json"
 MARKER = json.dumps({"format": 1, "tool": "r2repo"}, sort_keys=True).encode("utf-8") + b"\n"
-# What r2repo writes; gc never looks outside these prefixes (plus the root key files).
-MANAGED_PREFIXES = ("dists/", "pool/", "_r2repo/")
+# What gc looks at (plus each RPM root's repodata/ and Packages/): never the rest of `_r2repo/`,
+# which is state (publisher/statekeys.py), nor objects of others.
+MANAGED_PREFIXES = ("dists/", "pool/", *COLLECTABLE_PREFIXES)
 
 
 class NotARepository(R2repoError):
@@ -49,3 +50,10 @@ def check_repository(store: Store, *, writing: bool) -> None:
             raise NotARepository(f"{store.url}: empty, not an r2repo repository")
     if writing:
         _ensure_marker(store)
+
+
+def check_not_empty(store: Store) -> None:
+    """For commands that only read: a store holding nothing at all is most often a mistyped
+    --store, and printing nothing with exit 0 would hide that."""
+    if not any(islice(store.list(), 1)):
+        raise NotARepository(f"{store.url}: holds nothing, no repository there (check --store)")
