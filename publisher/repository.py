@@ -27,20 +27,20 @@ def _ensure_marker(store: Store) -> None:
             store.put_bytes(MARKER_KEY, MARKER, if_none_match=True)
 
 
-def _has_dists(store: Store) -> bool:
-    # Published before the marker existed: a signed dist is proof enough.
-    return any(info.key.endswith("/InRelease") for info in store.list("dists/"))
-
-
 def check_repository(store: Store, *, writing: bool) -> None:
-    """Raise NotARepository unless the store is an r2repo repository (or empty, for a publish).
+    """Raise NotARepository unless the store holds the marker (or is empty, for a publish).
 
-    A publish marks the store first. The listing comes before the look for the marker: a
+    Only the marker counts. An earlier version also took any `dists/*/InRelease` as proof, so gc
+    and remove would act on a reprepro or aptly tree that merely has a signed dist. A repository
+    r2repo published before the marker cannot be told apart from those by its files, and none
+    exists to adopt: the marker came in the same change as the gc record, before any release.
+
+    A publish marks the store first. The listing comes before the second look for the marker: a
     concurrent publisher whose objects the listing shows has already written it.
     """
     if store.head(MARKER_KEY) is None:
         first = list(islice(store.list(), 1))
-        if first and store.head(MARKER_KEY) is None and not _has_dists(store):
+        if first and store.head(MARKER_KEY) is None:
             raise NotARepository(
                 f"{store.url}: not an r2repo repository (it holds {first[0].key!r} and maybe "
                 f"more, but no {MARKER_KEY}); refusing to "

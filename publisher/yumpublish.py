@@ -16,6 +16,7 @@ from publisher.placement import Placement
 from publisher.removal import Removal
 from publisher.repofile import DEFAULT_BASE_URL, DEFAULT_REPO_ID, DEFAULT_ROOT, RepoFile
 from publisher.repokeys import key_uploads
+from publisher.repository import check_repository
 from publisher.retention import keep_newest
 from publisher.rpmpkg import NEVRA, RpmPackage, describe_nevra, metadata_at, package_href
 from publisher.rpmversion import evr_key
@@ -218,6 +219,7 @@ def publish_rpm_root(
     `now` dates repomd.xml (SOURCE_DATE_EPOCH aware); `clock` dates the gc record; `checked`,
     from check_rpm_root, spares planning again when the root has not changed since.
     """
+    check_repository(store, writing=True)
     plans = Plans(store, change, checked, lambda placement: _Planner(store, change, placement))
 
     def attempt() -> RpmResult:

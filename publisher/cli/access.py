@@ -6,6 +6,7 @@ import click
 
 from publisher.access import read_access, set_rules
 from publisher.cli.common import say, store_option
+from publisher.repository import check_not_empty
 from publisher.stores import open_store
 from publisher.stores.open import StoreLocation
 
@@ -31,6 +32,8 @@ def set_access(store: StoreLocation, private: tuple[str, ...], public: tuple[str
 @store_option
 def show(store: StoreLocation) -> None:
     """prefix and private/public, one line each."""
-    access, _ = read_access(open_store(store))
+    opened = open_store(store)
+    check_not_empty(opened)
+    access, _ = read_access(opened)
     for prefix, private in sorted(access.rules.items()):
         click.echo(f"{prefix or '/'}\t{'private' if private else 'public'}")

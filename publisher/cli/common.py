@@ -10,11 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import click
+from click.core import ParameterSource
 
 from publisher.errors import R2repoError
 from publisher.keys import resolve_signing_keys
 from publisher.signing import Signer
-from publisher.stores.open import StoreLocation
+from publisher.stores.open import StoreLocation, check_location, is_s3
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
 DEFAULT_STORE = "repo"
@@ -73,7 +74,16 @@ def store_option(command: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(
         *args: Any, store: str, endpoint_url: str | None, r2_account_id: str | None, **kwargs: Any
     ) -> Any:
+        if not is_s3(store):
+            # AWS_ENDPOINT_URL and R2_ACCOUNT_ID are shared with other tools and mean nothing
+            # for a directory; the same values typed on this command line are refused there.
+            context = click.get_current_context()
+            if context.get_parameter_source("endpoint_url") is ParameterSource.ENVIRONMENT:
+                endpoint_url = None
+            if context.get_parameter_source("r2_account_id") is ParameterSource.ENVIRONMENT:
+                r2_account_id = None
         location = StoreLocation(store, endpoint_url or None, r2_account_id or None)
+        check_location(location)  # before the command reads or builds anything
         return command(*args, store=location, **kwargs)
 
     return wrapper

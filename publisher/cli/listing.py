@@ -6,6 +6,7 @@ import click
 
 from publisher.cli.common import check_name, check_rpm_path, store_option
 from publisher.listing import list_packages, list_rpms
+from publisher.repository import check_repository
 from publisher.stores import open_store
 from publisher.stores.open import StoreLocation
 
@@ -23,6 +24,7 @@ def command(store: StoreLocation, dist: str | None, rpm_path: str | None) -> Non
     if rpm_path is not None:
         check_rpm_path(rpm_path)
     target = open_store(store)
+    check_repository(target, writing=False)
     if dist or rpm_path is None:
         for listed in list_packages(target, dist):
             click.echo(listed.line())

@@ -18,6 +18,7 @@ from publisher.cli.common import (
 )
 from publisher.progress import reporter_for
 from publisher.removal import Removal
+from publisher.repository import check_repository
 from publisher.stores import open_store
 from publisher.stores.open import StoreLocation
 from publisher.yumpublish import RpmChange, check_rpm_root, publish_rpm_root
@@ -50,6 +51,9 @@ def command(
     check_name("component", component)
     removals = [Removal.parse(spec, architecture) for spec in packages]
     target = open_store(store)
+    # Removing needs the marker: an empty store, or one whose files another tool wrote, is refused
+    # before anything is planned (publish alone may mark an empty store).
+    check_repository(target, writing=False)
     with open_signer(signing_keys) as signer:
         if rpm_path is not None:
             rpm_change = RpmChange(root=check_rpm_path(rpm_path), removals=removals)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from publisher.cli.common import say, store_option
+from publisher.repository import NotARepository, check_not_empty
 from publisher.stores import open_store
 from publisher.stores.open import StoreLocation
 
@@ -25,6 +26,11 @@ def command(store: StoreLocation, host: str, port: int, entry_ttl: int) -> None:
     from publisher import serve
 
     target = open_store(store)
+    try:
+        check_not_empty(target)
+    except NotARepository as exc:
+        # Still served: a publish into it shows up without a restart.
+        say(f"warning: {exc}; serving an empty landing page until something is published")
     serve.run(
         target,
         host=host,

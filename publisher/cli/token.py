@@ -9,6 +9,7 @@ import click
 from publisher.access import create_token, read_access, revoke_token
 from publisher.cli.common import check_name, say, store_option
 from publisher.errors import R2repoError
+from publisher.repository import check_not_empty
 from publisher.stores import open_store
 from publisher.stores.open import StoreLocation
 from routes.access import AccessFileError, format_time, parse_time
@@ -53,7 +54,9 @@ def create(store: StoreLocation, name: str, prefixes: tuple[str, ...], expires: 
 @store_option
 def list_tokens(store: StoreLocation) -> None:
     """name, prefixes, created, expires (or never), and `expired` when it is."""
-    access, _ = read_access(open_store(store))
+    opened = open_store(store)
+    check_not_empty(opened)
+    access, _ = read_access(opened)
     now = time.time()
     for token in sorted(access.tokens, key=lambda t: t.name):
         expires = "never" if token.expires is None else format_time(token.expires)

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 from publisher.stores import open_store
+from tests.conftest import tree_digest
+from tests.integration.test_reprepro_parity import reprepro_repo
 from tests.integration.test_token_cli import get
 from tests.support.debs import build_deb
 from tests.support.server import serving
@@ -49,3 +51,29 @@ def test_gc_keeps_access_rules_tokens_and_unknown_state(
     with serving(store_url) as url:
         assert get(url + DEB) == 401
         assert get(url + DEB, token) == 200
+
+
+def test_commands_that_delete_refuse_a_foreign_apt_repository(
+    r2repo, key_dir, tmp_path: Path
+) -> None:
+    """A reprepro tree has a signed dists/bookworm/InRelease but no marker: nothing may touch it."""
+    deb = build_deb(tmp_path, "hello", "1.0", "amd64")
+    repo = reprepro_repo(tmp_path, [deb], key_dir)
+    assert (repo / "dists/bookworm/InRelease").is_file() and (repo / "pool").is_dir()
+    before = tree_digest(repo)
+    signing = ("--signing-key", key_dir / "signing-key.asc")
+    later = str(time.time() + THREE_DAYS)
+    for argv in (
+        ("gc", "--grace", "0", "--now", later),
+        ("gc", "--dry-run", "--grace", "0", "--now", later),
+        ("remove", "--dist", "bookworm", *signing, "hello"),
+        ("remove", "--rpm-path", "rpm", *signing, "hello"),
+        ("publish", "--dist", "bookworm", *signing, deb),
+        ("verify",),
+    ):
+        done = r2repo(*argv, "--store", repo)
+        assert done.code == 1, (argv, done)
+        assert len(done.err.strip().splitlines()) == 1, (argv, done.err)
+        assert "not an r2repo repository" in done.err and "_r2repo/repository.json" in done.err
+        assert done.out == ""
+        assert tree_digest(repo) == before, argv

@@ -1,0 +1,125 @@
+"""A newcomer's mistakes (issue 15), each through the real CLI: refused in one line, exit 1,
+nothing written; or accepted where the intent is plain."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.support.debs import build_deb
+from tests.support.server import free_port, serve_argv, server_output, start_server, stop_server
+
+
+@pytest.fixture
+def key(key_dir: Path) -> list[str]:
+    return ["--signing-key", str(key_dir / "signing-key.asc")]
+
+
+@pytest.fixture
+def deb(tmp_path: Path) -> Path:
+    return build_deb(tmp_path / "in", "newcomer", "1.0", "amd64")
+
+
+def one_line_error(result, *fragments: str) -> None:
+    assert result.code == 1, result
+    assert len(result.err.strip().splitlines()) == 1, result.err
+    for fragment in fragments:
+        assert fragment in result.err, result.err
+
+
+# -- store locations --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("location", ["s3:/pkgs", "s3:pkgs", "S3://pkgs", "r2://pkgs", "r2:pkgs"])
+def test_a_store_that_looks_like_a_url_but_is_not_one_is_refused(
+    r2repo, moto_s3, key, deb, tmp_path, monkeypatch, location
+):
+    monkeypatch.chdir(tmp_path)
+    bucket = moto_s3.bucket()
+    done = r2repo(
+        "publish", "--store", location, "--endpoint-url", moto_s3.endpoint,
+        "--dist", "bookworm", *key, deb,
+    )  # fmt: skip
+    one_line_error(done, f"--store {location}", "s3://BUCKET")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in"]  # no folder named `s3:`
+    assert moto_s3.keys(bucket) == {}
+
+
+def test_a_directory_whose_name_has_a_colon_is_reachable_with_dot_slash(
+    r2repo, key, deb, tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    done = r2repo("publish", "--store", "./odd:name", "--dist", "bookworm", *key, deb)
+    assert done.code == 0, done
+    assert (tmp_path / "odd:name/dists/bookworm/InRelease").is_file()
+
+
+@pytest.mark.parametrize("endpoint", ["127.0.0.1:9000", "localhost:9000", "ftp://127.0.0.1"])
+def test_an_endpoint_url_without_http_scheme_is_refused(r2repo, moto_s3, key, deb, endpoint):
+    bucket = moto_s3.bucket()
+    for args in (("list",), ("publish", "--dist", "bookworm", *key, deb)):
+        done = r2repo(*args, "--store", f"s3://{bucket}", "--endpoint-url", endpoint)
+        one_line_error(done, f"--endpoint-url {endpoint}", "http://")
+    assert moto_s3.keys(bucket) == {}
+
+
+@pytest.mark.parametrize("option", ["--endpoint-url", "--r2-account-id"])
+def test_s3_options_given_for_a_directory_are_refused(r2repo, key, deb, tmp_path, option):
+    value = "http://127.0.0.1:9000" if option == "--endpoint-url" else "0123abcd"
+    store = tmp_path / "repo"
+    done = r2repo("publish", "--store", store, option, value, "--dist", "bookworm", *key, deb)
+    one_line_error(done, option, "s3://", "directory")
+    assert not store.exists()
+
+
+def test_aws_endpoint_url_in_the_environment_does_not_stop_a_local_store(
+    r2repo, key, deb, tmp_path, monkeypatch
+):
+    # Shared with every other AWS tool: only an option typed on the command line is refused.
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+    done = r2repo("publish", "--store", tmp_path / "repo", "--dist", "bookworm", *key, deb)
+    assert done.code == 0, done
+
+
+READ_ONLY = [
+    ("list",),
+    ("verify",),
+    ("gc", "--dry-run"),
+    ("token", "list"),
+    ("access", "show"),
+]
+
+
+@pytest.mark.parametrize("command", READ_ONLY, ids=" ".join)
+def test_read_only_commands_on_a_mistyped_directory_fail(r2repo, tmp_path, command):
+    store = tmp_path / "bukcet"
+    done = r2repo(*command, "--store", store)
+    one_line_error(done, str(store))
+    assert not store.exists()
+
+
+@pytest.mark.parametrize("command", READ_ONLY, ids=" ".join)
+def test_read_only_commands_on_an_empty_bucket_fail(r2repo, moto_s3, command):
+    bucket = moto_s3.bucket()
+    done = r2repo(*command, "--store", f"s3://{bucket}/pkgs")
+    one_line_error(done, f"s3://{bucket}/pkgs")
+
+
+def test_read_only_commands_still_work_on_a_repository(r2repo, key, deb, tmp_path):
+    store = tmp_path / "repo"
+    assert r2repo("publish", "--store", store, "--dist", "bookworm", *key, deb).code == 0
+    for command in READ_ONLY:
+        done = r2repo(*command, "--store", store)
+        assert done.code == 0, (command, done)
+    assert "newcomer\t1.0\tamd64" in r2repo("list", "--store", store).out
+
+
+def test_serve_of_an_empty_store_warns_at_start(tmp_path):
+    port = free_port()
+    proc = start_server(serve_argv(tmp_path / "bukcet", port), port)
+    try:
+        output = server_output(proc)
+    finally:
+        stop_server(proc)
+    assert "warning:" in output and "bukcet: holds nothing" in output, output
