@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from routes.access import Decision
 from routes.bucket import Bucket
 from routes.openpgp import PublicKey, public_keys
+from routes.snippets import YumRepo, parse_yum_repo
 
 MAX_RPM_CANDIDATES = 24  # folders probed for dists/ and repodata/ below the root
 _NOT_RPM = frozenset({"dists/", "pool/", "repodata/", "by-hash/"})
@@ -36,6 +37,7 @@ class RpmRoot:
     path: str  # "" or "rpm/" or "rpm/el9/": where repodata/ is
     key_path: str  # the public key dnf and zypper import
     private: bool = False
+    repo: YumRepo | None = None  # what the publisher's `.repo` file there says
 
 
 @dataclass(slots=True)
@@ -102,7 +104,16 @@ async def _rpm_root(bucket: Bucket, path: str, decision: Decision) -> RpmRoot | 
     key_path = "key.asc"
     if await bucket.head(path + "repodata/repomd.xml.key") is not None:
         key_path = path + "repodata/repomd.xml.key"
-    return RpmRoot(path, key_path, decision.access.is_private(path or "repodata/"))
+    root = RpmRoot(path, key_path, decision.access.is_private(path or "repodata/"))
+    # The publisher's `.repo` file (repo id, gpgcheck): the page shows the same repository.
+    listing = await bucket.list(path, "/", None)
+    for meta in sorted(listing.objects, key=lambda m: m.key):
+        if meta.key.endswith(".repo") and decision.may_read(meta.key):
+            repo = parse_yum_repo(await bucket.read(meta.key) or b"", path)
+            if repo is not None:
+                root.repo = repo
+                break
+    return root
 
 
 async def _roots(bucket: Bucket, decision: Decision, hidden: str, info: RepositoryInfo) -> None:

@@ -11,11 +11,12 @@ import re
 from dataclasses import dataclass
 from urllib.parse import parse_qs, quote
 
+from routes import snippets
 from routes.access import Decision
 from routes.bucket import Bucket
 from routes.conditional import http_date
 from routes.config import RouteConfig
-from routes.discover import discover
+from routes.discover import RepositoryInfo, discover
 from routes.http import Request, Response
 
 TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")
@@ -51,6 +52,85 @@ def human_size(size: int) -> str:
 def slug(name: str) -> str:
     """A file-name-safe form of the display name: keyring, .sources and .repo names."""
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "r2repo"
+
+
+@dataclass(slots=True)
+class AptSetup:
+    label: str
+    title: str
+    description: str
+    private: bool
+    sources: str
+    line: str
+    auth: str
+
+
+@dataclass(slots=True)
+class RpmSetup:
+    label: str  # unique on the page (two roots may share a repo id)
+    repo_id: str
+    title: str
+    private: bool
+    repo: str  # the `.repo` file's text for this origin
+    download: str  # curl of the stored `.repo` file, when it names this origin
+    stored_base: str  # the stored file's base URL when it names another one
+    zypper: str
+    zypper_credentials: str
+
+
+# Placeholders of a private repository's credentials, in every snippet alike.
+TOKEN_NAME, TOKEN = "TOKEN-NAME", "YOUR-TOKEN"
+
+
+def setup(info: RepositoryInfo, base: str, slug_name: str) -> dict[str, object]:
+    """Every snippet of the landing page, from routes.snippets (the `.repo` writer's source)."""
+    keyring = snippets.keyring(slug_name)
+    apt = []
+    for dist in info.dists:
+        url = f"{base}/{dist.root}"
+        title = f"{dist.root} {dist.name}" if dist.root else dist.name
+        description = dist.description
+        if description and dist.architectures:
+            description += " · " + ", ".join(dist.architectures)
+        apt.append(
+            AptSetup(
+                dist.label,
+                title,
+                description,
+                dist.private,
+                snippets.apt_sources(url, dist.name, dist.components, keyring),
+                snippets.apt_line(url, dist.name, dist.components, keyring),
+                snippets.apt_auth(base, TOKEN_NAME, TOKEN) if dist.private else "",
+            )
+        )
+    rpm = []
+    for root in info.rpm_roots:
+        stored = root.repo
+        repo_id = stored.repo_id if stored else "-".join([slug_name, *root.path.split("/")])
+        repo_id = repo_id.strip("-")  # no file: the id the page always gave it
+        credentials = (TOKEN_NAME, TOKEN) if root.private else None
+        gpgcheck = bool(stored and stored.gpgcheck)
+        text = snippets.yum_repo(repo_id, base, root.path, gpgcheck, root.key_path, credentials)
+        same = stored is not None and stored.base_url == base and not root.private
+        rpm.append(
+            RpmSetup(
+                "-".join(root.path.strip("/").split("/")) or "root",
+                repo_id,
+                root.path or "/",
+                root.private,
+                text.rstrip("\n"),
+                snippets.yum_repo_download(base, root.path, repo_id) if same else "",
+                stored.base_url if stored and stored.base_url != base else "",
+                snippets.zypper(base, root.path, repo_id, root.key_path, root.private),
+                snippets.zypper_credentials(TOKEN_NAME, TOKEN) if root.private else "",
+            )
+        )
+    return {
+        "keyring": keyring,
+        "apt_key": snippets.apt_key(base, keyring),
+        "apt": apt,
+        "rpm": rpm,
+    }
 
 
 @dataclass(slots=True)
@@ -99,10 +179,12 @@ async def _entries(
     return entries, listing.cursor
 
 
-def _page(status: int, html: str, decision: Decision, config: RouteConfig) -> Response:
+def _page(
+    status: int, html: str, decision: Decision, config: RouteConfig, personal: bool = False
+) -> Response:
     body = html.encode("utf-8")
     # A page shown to a token can name private paths: it must never reach a shared cache.
-    personal = decision.token is not None or decision.private
+    personal = personal or decision.token is not None or decision.private
     cache = "private, no-store" if personal else f"public, max-age={config.entry_ttl}"
     headers = [
         ("content-type", HTML),
@@ -136,5 +218,9 @@ async def directory_page(
         return _page(200, _env().get_template("listing.html").render(context), decision, config)
     info = await discover(bucket, decision, config.private_prefix)
     context["info"] = info
-    context["host"] = context["base"].split("://", 1)[-1]
-    return _page(200, _env().get_template("landing.html").render(context), decision, config)
+    context["setup"] = setup(info, context["base"], context["slug"])
+    html = _env().get_template("landing.html").render(context)
+    # Its URLs (the key's among them) are built from the origin: one a client chose stays theirs.
+    return _page(
+        200, html, decision, config, personal=request.origin_from_client or not request.origin
+    )

@@ -6,44 +6,20 @@ import html
 import os
 import re
 import subprocess
-from html.parser import HTMLParser
 from pathlib import Path
 
 from tests.runtime.conftest import Deployment
 from tests.support.apt import AptClient
+from tests.support.pages import page_snippets
 from tests.support.rpmclients import DnfClient
 
 ARTIFACTS = Path(os.environ.get("R2REPO_ARTIFACTS", Path(__file__).parents[1] / ".artifacts"))
 
 
-class Snippets(HTMLParser):
-    """The text of every `<pre id=...>`, as a user selecting it would copy it."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.blocks: dict[str, str] = {}
-        self._id: str | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "pre":
-            self._id = dict(attrs).get("id") or ""
-            self.blocks[self._id] = ""
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "pre":
-            self._id = None
-
-    def handle_data(self, data: str) -> None:
-        if self._id is not None:
-            self.blocks[self._id] += data
-
-
 def snippets(deployment: Deployment, headers: dict[str, str] | None = None) -> dict[str, str]:
     status, _, body = deployment.fetch("/", headers=headers)
     assert status == 200
-    parser = Snippets()
-    parser.feed(body.decode())
-    return parser.blocks
+    return page_snippets(body.decode())
 
 
 def as_user(snippet: str, root: Path) -> str:
@@ -116,7 +92,7 @@ def test_dnf_makecache_from_the_page_snippet(deployment: Deployment, tmp_path: P
     blocks = snippets(deployment)
     name = next(n for n in blocks if n.startswith("dnf-repo-"))
     repo = html.unescape(blocks[name])
-    assert "repo_gpgcheck=1" in repo and f"baseurl={deployment.url}/rpm/" in repo
+    assert "repo_gpgcheck=1" in repo and f"baseurl={deployment.url}/rpm\n" in repo
     dnf = DnfClient(tmp_path / "dnf")
     dnf.add_repo_file(repo + "\n")
     dnf.dnf("makecache")
