@@ -7,6 +7,7 @@ changing tokens at once both land. Only each token's SHA-256 is stored.
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 import time
 from collections.abc import Callable, Sequence
@@ -17,6 +18,7 @@ from publisher.stores import PreconditionFailed, Store
 from routes.access import (
     ACCESS_NAME,
     PUBLIC,
+    RULES_REQUIRED_NAME,
     Access,
     AccessFileError,
     Token,
@@ -27,14 +29,29 @@ from routes.access import (
 from routes.config import PRIVATE_PREFIX
 
 ACCESS_KEY = PRIVATE_PREFIX + ACCESS_NAME
+RULES_REQUIRED_KEY = PRIVATE_PREFIX + RULES_REQUIRED_NAME
+RULES_REQUIRED_TEXT = (
+    b"This repository has access rules (access.json beside this file). While that file is\n"
+    b"missing or unreadable, the Worker and r2repo serve refuse every request (503).\n"
+)
 TOKEN_PREFIX = "r2r_"
 ATTEMPTS = 8
 
 
 def read_access(store: Store) -> tuple[Access, str | None]:
-    """The current rules and the ETag to swap against (None: no file yet)."""
+    """The current rules and the ETag to swap against (None: no file yet).
+
+    A repository that once had rules and has lost the file is an error, not "no rules": the
+    servers refuse every request then, and only `access reset` says the rules start empty.
+    """
     found = store.get_with_info(ACCESS_KEY)
     if found is None:
+        if store.head(RULES_REQUIRED_KEY) is not None:
+            raise R2repoError(
+                f"{store.url}/{ACCESS_KEY}: missing, though this repository has had access "
+                "rules (every request is refused until it is back); restore the file, or run "
+                "`r2repo access reset` to start again from no rules"
+            )
         return PUBLIC, None
     data, info = found
     try:
@@ -50,6 +67,8 @@ def update_access(store: Store, change: Callable[[Access], Access]) -> Access:
         updated = change(current)
         if updated == current:
             return current
+        if etag is None:
+            mark_rules_required(store)
         try:
             if etag is None:
                 store.put_bytes(ACCESS_KEY, updated.to_json(), if_none_match=True)
@@ -60,6 +79,34 @@ def update_access(store: Store, change: Callable[[Access], Access]) -> Access:
             continue
         return updated
     raise R2repoError(f"{store.url}/{ACCESS_KEY}: changed by others {ATTEMPTS} times; try again")
+
+
+def mark_rules_required(store: Store) -> None:
+    """Written before the first rules file and never removed: from then on a missing rules
+    file locks the repository instead of making it public."""
+    if store.head(RULES_REQUIRED_KEY) is None:
+        with contextlib.suppress(PreconditionFailed):  # another operator wrote it first
+            store.put_bytes(RULES_REQUIRED_KEY, RULES_REQUIRED_TEXT, if_none_match=True)
+
+
+def reset_access(store: Store) -> None:
+    """The operator's word that the rules start again from none (after access.json was lost)."""
+    mark_rules_required(store)
+    found = store.get_with_info(ACCESS_KEY)
+    if found is None:
+        store.put_bytes(ACCESS_KEY, PUBLIC.to_json(), if_none_match=True)
+    else:
+        store.put_bytes(ACCESS_KEY, PUBLIC.to_json(), if_match=found[1].etag)
+
+
+def where_rules_apply(store: Store) -> str:
+    """Which server reads the rules at this store location (a server of a folder above it
+    reads its own rules, not these, and would serve this folder's files to anyone)."""
+    return (
+        f"rules at {store.url}/{ACCESS_KEY} apply where {store.url} is the served root "
+        f"(r2repo serve --store {store.url}, or the Worker with SERVE_PREFIX set to this "
+        "folder); a server of a folder above it ignores them"
+    )
 
 
 def _prefix(value: str) -> str:

@@ -10,6 +10,7 @@ from a memo checked by one stat (publisher/servememo.py).
 from __future__ import annotations
 
 import asyncio
+import re
 import signal
 import socket
 import sys
@@ -25,7 +26,7 @@ from publisher.stores.base import Store
 from publisher.stores.local import LocalStore, etag_of_signature
 from routes import Request, RouteConfig
 from routes import handle as handle_request
-from routes.access import ACCESS_NAME, Access, AccessCache, Decision
+from routes.access import Access, AccessCache, Decision
 from routes.content import is_immutable
 from routes.handler import gate, request_key
 from routes.http import Response
@@ -47,14 +48,31 @@ _GONE = (
 )
 
 
-def _request(scope: Any) -> Request:
+_HOST = re.compile(r"[A-Za-z0-9.-]+(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?")
+WILDCARD_HOSTS = ("0.0.0.0", "::", "")
+
+
+def _request(scope: Any, public_url: str | None) -> Request:
     headers: dict[str, str] = {}
     for name, value in scope.headers.items():
         headers[name] = f"{headers[name]}, {value}" if name in headers else value
-    host = headers.get("host") or scope.authority
-    origin = f"{scope.scheme}://{host}" if host else ""
     # granian hands over the path percent-decoded; routes decodes (and checks) it itself.
-    return Request(scope.method, quote(scope.path), scope.query_string, headers, origin)
+    path = quote(scope.path)
+    if public_url is not None:
+        return Request(scope.method, path, scope.query_string, headers, public_url)
+    host = headers.get("host") or scope.authority or ""
+    origin = f"{scope.scheme}://{host}" if _HOST.fullmatch(host) else ""
+    return Request(scope.method, path, scope.query_string, headers, origin, True)
+
+
+def public_url_for(host: str, port: int, public_url: str | None) -> str | None:
+    """The origin pages link to: `--public-url`, else the address served when it names one
+    host; None (the client's Host header, kept out of shared caches) for a wildcard bind."""
+    if public_url:
+        return public_url.rstrip("/")
+    if host in WILDCARD_HOSTS:
+        return None
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
 def _read_small(body: FileBody) -> bytes | None:
@@ -90,11 +108,18 @@ async def _stream(proto: Any, response: Response, stream: BinaryIO, length: int)
 class App:
     """The RSGI application serving the repository in a store, as the Worker would."""
 
-    def __init__(self, store: Store, config: RouteConfig | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        config: RouteConfig | None = None,
+        public_url: str | None = None,
+        log: Callable[[str], None] | None = None,
+    ) -> None:
         self.bucket = StoreBucket(store)
         self.config = config or RouteConfig()
         self.rules = AccessCache(ACCESS_TTL)
-        self.access_key = self.config.private_prefix + ACCESS_NAME
+        self.public_url = public_url
+        self.log = log or _log_refusal
         self.local = store if isinstance(store, LocalStore) else None
         self.memo = None if self.local is None else ResponseMemo(self.local.signature_of_file)
 
@@ -104,7 +129,7 @@ class App:
         now = time.time()
         access = self.rules.fresh(now)
         if access is None:
-            access = await self.rules.get(self.bucket, self.access_key, now)
+            access = await self.rules.get(self.bucket, self.config.private_prefix, now)
         memo_key: MemoKey | None = None
         if self.memo is not None:
             get = scope.headers.get
@@ -123,8 +148,10 @@ class App:
             if replay is not None:
                 _send(proto, replay.status, replay.headers, replay.body or None)
                 return
-        request = _request(scope)
+        request = _request(scope, self.public_url)
         decision = gate(request, access, self.config, now)
+        if decision.status is not None:
+            self.log(refusal_line(request, decision))
         for _ in range(ATTEMPTS):
             response = await handle_request(request, self.bucket, self.config, decision)
             body = response.body
@@ -193,6 +220,17 @@ class App:
         self.memo.keep(memo_key, replay)
 
 
+def refusal_line(request: Request, decision: Decision) -> str:
+    """One log line for a refused request: never the token itself, its name when known."""
+    who = f" token {decision.token.name!r}" if decision.token is not None else ""
+    reason = decision.access.unreadable or decision.reason
+    return f"{decision.status} {request.method} {request.path}{who}: {reason}"
+
+
+def _log_refusal(line: str) -> None:
+    sys.stderr.write(f"r2repo serve: {line}\n")
+
+
 def _check_port_free(host: str, port: int) -> None:
     """Refuse a port something already listens on: granian binds with SO_REUSEPORT, so a
     second `r2repo serve` on the same port would otherwise share it silently."""
@@ -202,7 +240,9 @@ def _check_port_free(host: str, port: int) -> None:
         try:
             probe.bind((host, port))
         except OSError as exc:
-            raise R2repoError(f"{host}:{port}: cannot listen there ({exc.strerror})") from None
+            raise R2repoError(
+                f"{host}:{port}: cannot listen there ({exc.strerror}); choose another with --port"
+            ) from None
 
 
 async def _serve_until_signalled(server: Any) -> None:
@@ -221,6 +261,7 @@ def run(
     *,
     access_log: bool = False,
     announce: Callable[[], None] | None = None,
+    public_url: str | None = None,
 ) -> None:
     """Serve `store` over HTTP until SIGINT or SIGTERM (granian in this process, on uvloop).
 
@@ -234,7 +275,7 @@ def run(
     if announce is not None:
         announce()
     server = Server(
-        App(store, RouteConfig(entry_ttl=entry_ttl)),
+        App(store, RouteConfig(entry_ttl=entry_ttl), public_url_for(host, port, public_url)),
         address=host,
         port=port,
         interface=Interfaces.RSGI,

@@ -98,13 +98,9 @@ class StoreBucket:
     async def list(self, prefix: str, delimiter: str | None, cursor: str | None) -> Listing:
         return await asyncio.to_thread(self._list, prefix, delimiter, cursor)
 
-    def _read(self, key: str) -> bytes | None:
-        try:
-            return self.store.get_bytes(key)
-        except (OSError, StoreError):
-            return None
-
     async def read(self, key: str) -> bytes | None:
+        """None only when the key does not exist; any failure of the store is raised, so
+        the access rules are never taken for absent when they only could not be read."""
         if self.offload:
-            return await asyncio.to_thread(self._read, key)
-        return self._read(key)
+            return await asyncio.to_thread(self.store.get_bytes, key)
+        return self.store.get_bytes(key)

@@ -34,7 +34,7 @@ from routes import (
     StoredObject,
     handle,
 )
-from routes.access import ACCESS_NAME, AccessCache, Decision
+from routes.access import AccessCache, Decision
 from routes.conditional import parse_http_date
 from routes.edge import (
     cache_key,
@@ -337,9 +337,9 @@ async def serve(js_request: object, env: object, ctx: object) -> object:
     bucket = mount(R2Bucket(env.BUCKET), settings.root)  # type: ignore[attr-defined]
     rules = _access.setdefault(settings.root, AccessCache(settings.access_ttl))
     now = time.time()
-    access = await rules.get(bucket, config.private_prefix + ACCESS_NAME, now)
+    access = await rules.get(bucket, config.private_prefix, now)
     if rules.error:
-        print(f"r2repo: {rules.error}; every path needs a token until it is fixed")
+        print(f"r2repo: {rules.error}; every request is refused (503) until it is fixed")
     decision: Decision = gate(request, access, config, now)
     key = request_key(request, config)
     cache = url = None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from publisher.access import read_access, set_rules
+from publisher.access import read_access, reset_access, set_rules, where_rules_apply
 from publisher.cli.common import say, store_option
 from publisher.repository import check_not_empty
 from publisher.stores import open_store
@@ -24,8 +24,9 @@ def set_access(store: StoreLocation, private: tuple[str, ...], public: tuple[str
     """Mark prefixes private or public."""
     if not private and not public:
         raise click.UsageError("give --private PREFIX or --public PREFIX")
-    access = set_rules(open_store(store), private, public)
-    say(f"{sum(access.rules.values())} private prefix(es)")
+    opened = open_store(store)
+    access = set_rules(opened, private, public)
+    say(f"{sum(access.rules.values())} private prefix(es); {where_rules_apply(opened)}")
 
 
 @command.command("show")
@@ -37,3 +38,19 @@ def show(store: StoreLocation) -> None:
     access, _ = read_access(opened)
     for prefix, private in sorted(access.rules.items()):
         click.echo(f"{prefix or '/'}\t{'private' if private else 'public'}")
+
+
+@command.command("reset")
+@store_option
+@click.option("--yes", is_flag=True, help="Confirm: every prefix becomes public, every token goes.")
+def reset(store: StoreLocation, yes: bool) -> None:
+    """Start again from no rules and no tokens (after access.json was lost or broken).
+
+    While a repository that once had rules has no readable access.json, the Worker and
+    `r2repo serve` refuse every request (503); this is the operator's word that it is public.
+    """
+    if not yes:
+        raise click.UsageError("access reset makes every prefix public: confirm with --yes")
+    opened = open_store(store)
+    reset_access(opened)
+    say(f"{opened.url}: no access rules, no tokens; every prefix is public")

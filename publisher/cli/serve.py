@@ -21,7 +21,16 @@ from publisher.stores.open import StoreLocation
     type=int,
     help="Cache-Control max-age of InRelease, Packages, repomd.xml.",
 )
-def command(store: StoreLocation, host: str, port: int, entry_ttl: int) -> None:
+@click.option(
+    "--public-url",
+    default=None,
+    help="The URL clients reach this server at (e.g. behind a proxy), used in the landing "
+    "page's setup snippets. Default: http://HOST:PORT; with a wildcard --host, the client's "
+    "Host header, and the page is then kept out of shared caches.",
+)
+def command(
+    store: StoreLocation, host: str, port: int, entry_ttl: int, public_url: str | None
+) -> None:
     """Serve the repository over HTTP with the Worker's own request handling."""
     from publisher import serve
 
@@ -36,5 +45,6 @@ def command(store: StoreLocation, host: str, port: int, entry_ttl: int) -> None:
         host=host,
         port=port,
         entry_ttl=entry_ttl,
+        public_url=public_url,
         announce=lambda: say(f"serving {target.url} on http://{host}:{port}/ (Ctrl-C stops)"),
     )

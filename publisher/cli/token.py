@@ -6,7 +6,7 @@ import time
 
 import click
 
-from publisher.access import create_token, read_access, revoke_token
+from publisher.access import create_token, read_access, revoke_token, where_rules_apply
 from publisher.cli.common import check_name, say, store_option
 from publisher.errors import R2repoError
 from publisher.repository import check_not_empty
@@ -46,7 +46,7 @@ def create(store: StoreLocation, name: str, prefixes: tuple[str, ...], expires: 
         say(
             f"warning: {prefix or '/'} is public; run `r2repo access set --private {prefix or '/'}`"
         )
-    say(f"token {name} created; it is shown only now")
+    say(f"token {name} created; it is shown only now; {where_rules_apply(opened)}")
     click.echo(token)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from routes.access import OPEN, UNAUTHORIZED, Access, Decision, authorize
+from routes.access import OPEN, UNAUTHORIZED, UNAVAILABLE, Access, Decision, authorize
 from routes.bucket import Bucket, ObjectMeta, StoredObject
 from routes.conditional import (
     NO_CONDITIONS,
@@ -94,6 +94,8 @@ def _refused(decision: Decision, config: RouteConfig) -> Response:
         realm = config.name.replace("\\", "").replace('"', "")
         challenge = f'Basic realm="{realm}", charset="UTF-8"'
         return _text(401, f"Unauthorized: {decision.reason}\n", ("www-authenticate", challenge))
+    if decision.status == UNAVAILABLE:
+        return _text(503, f"Service Unavailable: {decision.reason}\n", ("retry-after", "10"))
     return _text(403, f"Forbidden: {decision.reason}\n")
 
 

@@ -13,6 +13,9 @@ class Request:
     query: str = ""
     headers: Mapping[str, str] = field(default_factory=dict)  # names in lower case
     origin: str = ""  # scheme://host[:port] the client used, for links on pages; "" if unknown
+    # The origin came from the client's own Host header (not from the platform or the
+    # operator): pages built from it must not reach a shared cache.
+    origin_from_client: bool = False
 
 
 @dataclass(slots=True)

@@ -3,13 +3,20 @@
 Rejected (answered 404, never 500, never a file outside the repository): a path not starting
 with `/`, malformed percent escapes, `.` and `..` segments (before and after decoding), empty
 segments, segments starting with `.` (hidden and temporary files), an encoded `/` inside a
-segment, backslashes, control characters (NUL included), and anything under the private prefix.
+segment, backslashes, control characters (NUL included), and any segment that names the
+private folder (`_r2repo`), at any depth and in any case: a bucket can hold repositories in
+sub-folders, each with its own rules and tokens.
+
+The key is in NFC, as R2 stores it: the key that is checked is the key that is read.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from urllib.parse import unquote
+
+from routes.access import comparable
 
 MAX_KEY_BYTES = 1024  # R2 and S3 refuse longer keys
 
@@ -49,9 +56,12 @@ def to_key(path: str, private_prefix: str = "_r2repo/") -> str:
             raise RejectedPath("empty segment")
         segments.append(_segment(raw))
     key = "/".join(segments)
+    if not key.isascii():
+        key = unicodedata.normalize("NFC", key)
     if len(key.encode("utf-8", "surrogatepass")) > MAX_KEY_BYTES:
         raise RejectedPath("key too long")
-    if (key + "/").casefold().startswith(private_prefix.casefold()):
+    private = comparable(private_prefix.strip("/"))
+    if any(comparable(segment) == private for segment in key.split("/")):
         raise RejectedPath("private")
     return key
 

@@ -9,6 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 _DIGITS = frozenset("0123456789")
+# The largest integer a JavaScript number holds exactly: the Worker hands offsets to R2 as one.
+# No object is that large, so a bigger position is past the end of any object.
+MAX_POSITION = 2**53 - 1
 
 
 class MalformedRange(ValueError):
@@ -68,13 +71,14 @@ def parse_range_spec(header: str) -> ByteRange:
     if not dash:
         raise MalformedRange(header)
     if not first.strip(" \t"):
-        return ByteRange(suffix=_number(last))
+        return ByteRange(suffix=min(_number(last), MAX_POSITION))  # more than all: all
     start = _number(first)
-    if not last.strip(" \t"):
-        return ByteRange(offset=start)
-    end = _number(last)
-    if end < start:
+    end = _number(last) if last.strip(" \t") else None
+    if end is not None and end < start:
         raise MalformedRange(header)  # an invalid range-spec: the header is ignored
+    start = min(start, MAX_POSITION)  # past the end of any object: 416 from the bucket
+    if end is None or end >= MAX_POSITION:
+        return ByteRange(offset=start)  # to the end
     return ByteRange(offset=start, length=end - start + 1)
 
 

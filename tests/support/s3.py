@@ -57,15 +57,32 @@ class RequestLog:
         ]
 
 
+_ERROR_CODES = {403: "AccessDenied", 500: "InternalError", 503: "SlowDown"}
+
+
 class _Middleware:
-    def __init__(self, app: Any, log: RequestLog) -> None:
+    def __init__(self, app: Any, log: RequestLog, faults: dict[str, int]) -> None:
         self.app = app
         self.log = log
+        self.faults = faults
         self.conditional = threading.Lock()
+
+    def _fault(self, environ: dict[str, Any], start_response: Any) -> list[bytes] | None:
+        key = unquote(environ.get("PATH_INFO", "")).lstrip("/").partition("/")[2]
+        status = self.faults.get(key)
+        if status is None:
+            return None
+        code = _ERROR_CODES.get(status, "InternalError")
+        body = f"<Error><Code>{code}</Code><Message>injected</Message></Error>".encode()
+        start_response(f"{status} {code}", [("Content-Type", "application/xml")])
+        return [body] if environ["REQUEST_METHOD"] != "HEAD" else []
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         method = environ["REQUEST_METHOD"]
         self.log.add(method, environ.get("PATH_INFO", ""))
+        faulted = self._fault(environ, start_response) if self.faults else None
+        if faulted is not None:
+            return faulted
         conditional = method == "PUT" and (
             "HTTP_IF_MATCH" in environ or "HTTP_IF_NONE_MATCH" in environ
         )
@@ -86,7 +103,9 @@ class MotoS3:
         self.port = free_port()
         self.endpoint = f"http://127.0.0.1:{self.port}"
         self.log = RequestLog()
-        app = _Middleware(DomainDispatcherApplication(create_backend_app), self.log)
+        # key (in any bucket) -> the error status every request for it gets, while set
+        self.faults: dict[str, int] = {}
+        app = _Middleware(DomainDispatcherApplication(create_backend_app), self.log, self.faults)
         self.server = make_server(
             "127.0.0.1", self.port, app, threaded=True, request_handler=MotoRequestHandler
         )

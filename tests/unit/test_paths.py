@@ -16,7 +16,10 @@ from routes.paths import MAX_KEY_BYTES, RejectedPath, is_directory, to_key
         ("/", ""),
         ("/dists/", "dists/"),
         ("/_r2repox", "_r2repox"),
-        ("/x/_r2repo/y", "x/_r2repo/y"),
+        ("/x/_r2repox/y", "x/_r2repox/y"),
+        # R2 stores keys in NFC: the key checked and read is the one R2 resolves.
+        ("/e%CC%81quipe/x", "\u00e9quipe/x"),
+        ("/%E2%84%AAernel/x", "Kernel/x"),  # KELVIN SIGN is K in NFC
     ],
 )
 def test_accepted(path: str, key: str) -> None:
@@ -55,6 +58,10 @@ def test_accepted(path: str, key: str) -> None:
         "/_r2repo",
         "/_R2REPO/access.json",  # a case-insensitive file system must not leak it either
         "/%5fr2repo/access.json",
+        # A repository in a sub-folder of the served bucket keeps its state private too.
+        "/team/_r2repo/access.json",
+        "/team/_R2Repo/access.json",
+        "/a/b/_r2repo/",
         "/a%zz",
         "/a%",
         "/a%2",
