@@ -6,7 +6,7 @@ import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from publisher.errors import SigningError
+from publisher.errors import R2repoError, SigningError
 from publisher.signing import GeneratedKey, generate_key
 
 ENV_SIGNING_KEY = "R2REPO_SIGNING_KEY"
@@ -15,20 +15,61 @@ SECRET_NAME = "signing-key.asc"
 DEFAULT_USER_ID = "r2repo signing key <r2repo@localhost>"
 
 
-def write_key_files(key: GeneratedKey, directory: Path) -> dict[str, Path]:
-    """signing-key.asc (secret, mode 600), key.asc and key.gpg (public)."""
-    directory.mkdir(parents=True, exist_ok=True)
-    written = {
+# Never through a symlink, never over a file: a dangling link at the secret key's path would
+# otherwise write the secret wherever the link points (O_EXCL refuses any existing name,
+# links included; O_NOFOLLOW says so explicitly).
+_CREATE_NEW = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+
+
+def key_file_paths(directory: Path) -> dict[str, Path]:
+    return {
         "secret": directory / SECRET_NAME,
         "public": directory / "key.asc",
         "keyring": directory / "key.gpg",
     }
-    fd = os.open(written["secret"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as out:
-        out.write(key.secret_armored)
-    written["public"].write_bytes(key.public_armored)
-    written["keyring"].write_bytes(key.public_binary)
-    return written
+
+
+def check_key_files_absent(directory: Path) -> None:
+    """Refuse before making a key (which takes seconds) when any of its files' names is taken."""
+    for path in key_file_paths(directory).values():
+        if os.path.lexists(path):
+            link = " (a symlink, not followed)" if path.is_symlink() else ""
+            raise R2repoError(f"{path}: already exists{link}, not overwriting it")
+
+
+def write_key_files(key: GeneratedKey, directory: Path) -> dict[str, Path]:
+    """signing-key.asc (secret, mode 600), key.asc and key.gpg (public), all new files.
+
+    All three are created before any is written, and removed again if one cannot be: a refusal
+    leaves the directory as it was.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    paths = key_file_paths(directory)
+    contents = {
+        "secret": key.secret_armored,
+        "public": key.public_armored,
+        "keyring": key.public_binary,
+    }
+    created: dict[str, int] = {}
+    try:
+        for name, path in paths.items():
+            try:
+                created[name] = os.open(path, _CREATE_NEW, 0o600 if name == "secret" else 0o644)
+            except FileExistsError:
+                raise R2repoError(f"{path}: already exists, not overwriting it") from None
+            except OSError as exc:
+                raise R2repoError(f"{path}: cannot create it ({exc.strerror})") from None
+        for name, fd in created.items():
+            with os.fdopen(fd, "wb") as out:
+                created[name] = -1  # closed by the with, whatever happens
+                out.write(contents[name])
+    except BaseException:
+        for name, fd in created.items():
+            if fd >= 0:
+                os.close(fd)
+            paths[name].unlink(missing_ok=True)
+        raise
+    return paths
 
 
 def key_to_make(paths: Sequence[Path], key_dir: Path = DEFAULT_KEY_DIR) -> bool:

@@ -7,8 +7,7 @@ from pathlib import Path
 import click
 
 from publisher.cli.common import say
-from publisher.errors import R2repoError
-from publisher.keys import SECRET_NAME, write_key_files
+from publisher.keys import check_key_files_absent, write_key_files
 from publisher.signing import generate_key
 
 
@@ -31,8 +30,7 @@ def command() -> None:
 @click.option("--expires", default="5y", show_default=True, help="gpg expiry: 5y, 18m, 0 (never).")
 def generate(output_dir: Path, user_id: str, algorithm: str, expires: str) -> None:
     """Write signing-key.asc (secret), key.asc and key.gpg (public) into OUTPUT_DIR."""
-    if (output_dir / SECRET_NAME).exists():
-        raise R2repoError(f"{output_dir / SECRET_NAME}: already exists, not overwriting it")
+    check_key_files_absent(output_dir)
     key = generate_key(user_id, algorithm, expires)
     for path in write_key_files(key, output_dir).values():
         click.echo(str(path))
