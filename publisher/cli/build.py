@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ import click
 from publisher.build import build_packages
 from publisher.build.config import merge_settings, spec_from_settings
 from publisher.build.spec import COMPRESSIONS, FORMATS
-from publisher.cli.common import Decorator, report
+from publisher.cli.common import Decorator, report, say
 
 PACKAGE_OPTIONS: list[Decorator] = [
     click.option(
@@ -21,7 +22,11 @@ PACKAGE_OPTIONS: list[Decorator] = [
         "(default: ./r2repo.toml when it exists).",
     ),
     click.option("--name", help="Package name."),
-    click.option("--version", "version", help="Upstream version, e.g. 1.4.2."),
+    click.option(
+        "--version",
+        "version",
+        help="Upstream version, e.g. 1.4.2; a tag's leading v (v1.4.2) is dropped.",
+    ),
     click.option(
         "--release",
         help="Packaging revision: the .deb version becomes VERSION-RELEASE; .rpm Release "
@@ -73,6 +78,8 @@ PACKAGE_OPTIONS: list[Decorator] = [
 ]
 # Option parameter names that are not package settings.
 _NOT_SETTINGS = {"config"}
+# A release tag (v1.2.3), as release jobs pass it: neither .deb nor .rpm versions take the v.
+_TAG_VERSION = re.compile(r"[vV](?=\d)")
 
 
 def package_options(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -91,6 +98,10 @@ def build_from_options(
     if output_dir is not None:
         given["output-dir"] = str(output_dir)
     settings = merge_settings(options.get("config"), given)
+    version = settings.get("version")
+    if isinstance(version, str) and _TAG_VERSION.match(version):
+        settings["version"] = version[1:]
+        say(f"notice: version {version}: building {version[1:]} (the tag's leading v dropped)")
     spec = spec_from_settings(settings)
     formats = settings.get("formats") or list(FORMATS)
     return build_packages(spec, formats, Path(settings.get("output-dir") or default_dir))

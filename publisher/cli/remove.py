@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import click
@@ -16,6 +18,7 @@ from publisher.cli.common import (
     signing_option,
     store_option,
 )
+from publisher.outcome import Outcome
 from publisher.progress import reporter_for
 from publisher.removal import Removal
 from publisher.repository import check_repository
@@ -44,29 +47,34 @@ def command(
     """Remove PACKAGE or PACKAGE=VERSION from indexes (files go at the next gc).
 
     VERSION is the Debian version, or for RPMs VERSION, VERSION-RELEASE or EPOCH:VERSION-RELEASE.
+    With both --dist and --rpm-path, each PACKAGE must be in both; either both change or neither.
     """
-    if (dist is None) == (rpm_path is None):
-        raise click.UsageError("give exactly one of --dist and --rpm-path")
+    if dist is None and rpm_path is None:
+        raise click.UsageError("give --dist, --rpm-path or both")
     check_name("dist", dist)
     check_name("component", component)
+    if rpm_path is not None:
+        check_rpm_path(rpm_path)
     removals = [Removal.parse(spec, architecture) for spec in packages]
     target = open_store(store)
     # Removing needs the marker: an empty store, or one whose files another tool wrote, is refused
     # before anything is planned (publish alone may mark an empty store).
     check_repository(target, writing=False)
     with open_signer(signing_keys) as signer:
+        # Both sides are checked before either commits, as publish does: a package missing from
+        # one of them removes nothing at all.
+        commits: list[tuple[str, Callable[..., Outcome]]] = []
         if rpm_path is not None:
-            rpm_change = RpmChange(root=check_rpm_path(rpm_path), removals=removals)
-            rpm_checked = check_rpm_root(target, rpm_change)
-            outcome = publish_rpm_root(
-                target, rpm_change, signer, progress=reporter_for(say), checked=rpm_checked
+            rpm_change = RpmChange(root=rpm_path, removals=removals)
+            checked = check_rpm_root(target, rpm_change)
+            commits.append(
+                (rpm_path, partial(publish_rpm_root, target, rpm_change, signer, checked=checked))
             )
-            report("removed", rpm_path, outcome.removed)
-        else:
-            assert dist is not None
+        if dist is not None:
             change = AptChange(dist=dist, component=component, removals=removals)
             apt_checked = check_dist(target, change)
-            outcome = publish_dist(
-                target, change, signer, progress=reporter_for(say), checked=apt_checked
+            commits.append(
+                (dist, partial(publish_dist, target, change, signer, checked=apt_checked))
             )
-            report("removed", dist, outcome.removed)
+        for where, commit in commits:
+            report("removed", where, commit(progress=reporter_for(say)).removed)

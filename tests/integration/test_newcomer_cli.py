@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import tree_digest
 from tests.support.debs import build_deb
 from tests.support.server import free_port, serve_argv, server_output, start_server, stop_server
 
@@ -123,3 +124,84 @@ def test_serve_of_an_empty_store_warns_at_start(tmp_path):
     finally:
         stop_server(proc)
     assert "warning:" in output and "bukcet: holds nothing" in output, output
+
+
+# -- release and remove ---------------------------------------------------------------------------
+
+
+def hello_options(tmp_path: Path, version: str) -> list[str]:
+    tool = tmp_path / "hello.sh"
+    tool.write_text("#!/bin/sh\necho hello\n")
+    return [
+        "--name", "hello", "--version", version, "--arch", "all",
+        "--maintainer", "Me <me@example.com>", "--description", "Says hello",
+        "--file", f"{tool}=/usr/bin/hello",
+    ]  # fmt: skip
+
+
+def test_release_accepts_a_tag_with_a_leading_v(r2repo, key, tmp_path):
+    store = tmp_path / "repo"
+    done = r2repo(
+        "release", "--store", store, "--dist", "bookworm", *key, *hello_options(tmp_path, "v1.2.3")
+    )
+    assert done.code == 0, done
+    notices = [line for line in done.err.splitlines() if "v1.2.3" in line]
+    assert len(notices) == 1 and "1.2.3" in notices[0] and "dropped" in notices[0], done.err
+    listed = r2repo("list", "--store", store).out.splitlines()
+    assert sorted(listed) == [
+        "bookworm\tmain\thello\t1.2.3\tall",
+        "rpm\trpm\thello\t1.2.3-1\tnoarch",
+    ]
+
+
+@pytest.mark.parametrize("version", ["v", "va1", "vers1.0"])
+def test_a_v_not_followed_by_a_digit_is_still_refused(r2repo, tmp_path, version):
+    done = r2repo("build", *hello_options(tmp_path, version), "--output-dir", tmp_path / "out")
+    assert done.code == 1 and version in done.err, done
+    assert not (tmp_path / "out").exists()
+
+
+def published_both(r2repo, key, tmp_path) -> Path:
+    store = tmp_path / "repo"
+    out = tmp_path / "out"
+    for version in ("1.0", "2.0"):
+        built = r2repo("build", *hello_options(tmp_path, version), "--output-dir", out)
+        assert built.code == 0, built
+    files = sorted(out.iterdir())
+    done = r2repo("publish", "--store", store, "--dist", "bookworm", *key, *files)
+    assert done.code == 0, done
+    return store
+
+
+def test_remove_takes_dist_and_rpm_path_together(r2repo, key, tmp_path):
+    store = published_both(r2repo, key, tmp_path)
+    done = r2repo(
+        "remove", "--store", store, "--dist", "bookworm", "--rpm-path", "rpm", *key, "hello=1.0"
+    )
+    assert done.code == 0, done
+    assert sorted(done.out.splitlines()) == [
+        "removed\tbookworm\thello 1.0 all",
+        "removed\trpm\thello 1.0-1 noarch",
+    ]
+    assert sorted(r2repo("list", "--store", store).out.splitlines()) == [
+        "bookworm\tmain\thello\t2.0\tall",
+        "rpm\trpm\thello\t2.0-1\tnoarch",
+    ]
+    assert r2repo("verify", "--store", store).code == 0
+
+
+def test_remove_from_both_changes_neither_when_one_lacks_the_package(r2repo, key, tmp_path):
+    store = published_both(r2repo, key, tmp_path)
+    assert r2repo("remove", "--store", store, "--rpm-path", "rpm", *key, "hello=1.0").code == 0
+    before = tree_digest(store)
+    done = r2repo(
+        "remove", "--store", store, "--dist", "bookworm", "--rpm-path", "rpm", *key, "hello=1.0"
+    )
+    one_line_error(done, "hello=1.0", "rpm")
+    assert tree_digest(store) == before
+
+
+def test_remove_needs_dist_or_rpm_path(r2repo, key, tmp_path):
+    store = published_both(r2repo, key, tmp_path)
+    done = r2repo("remove", "--store", store, *key, "hello")
+    assert done.code == 2 and "--dist" in done.err and "--rpm-path" in done.err, done
