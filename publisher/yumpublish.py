@@ -64,12 +64,31 @@ def newest(entries: dict[NEVRA, RepodataEntry], keep: int) -> set[NEVRA]:
     return set(kept)
 
 
+def stored_repo_file(store: Store, root: str, repo_id: str) -> RepoFile | None:
+    """The root's .repo file as the last publish wrote it: what its clients were promised."""
+    data = store.get_bytes(f"{root}/{repo_id}.repo")
+    return RepoFile.parse(data, repo_id, root) if data else None
+
+
+def other_bytes(path: object, nevra: NEVRA, root: str) -> ConflictError:
+    return ConflictError(
+        f"{path}: {describe_nevra(nevra)} is already in {root} "
+        "with other bytes (use --replace to replace it)"
+    )
+
+
 class _Planner:
-    def __init__(self, store: Store, change: RpmChange, placement: Placement) -> None:
+    def __init__(
+        self,
+        store: Store,
+        change: RpmChange,
+        placement: Placement,
+        state: RpmRootState | None = None,
+    ) -> None:
         self.store = store
         self.change = change
         self.placement = placement
-        self.state: RpmRootState = read_rpm_root(store, change.root)
+        self.state = state if state is not None else read_rpm_root(store, change.root)
         self.result = RpmResult()
         self.uploads: list[Upload] = []
 
@@ -88,10 +107,7 @@ class _Planner:
                 self.result.unchanged.append(describe_nevra(pkg.nevra))
                 continue
             if old is not None and not change.replace:
-                raise ConflictError(
-                    f"{pkg.path}: {describe_nevra(pkg.nevra)} is already in {change.root} "
-                    "with other bytes (use --replace to replace it)"
-                )
+                raise other_bytes(pkg.path, pkg.nevra, change.root)
             key = self._place(pkg)
             entries[pkg.nevra] = metadata_at(pkg, key.removeprefix(f"{change.root}/"))
             self.uploads.append(self.placement.upload(key, pkg.path, pkg.sha256, pkg.size))
@@ -111,10 +127,7 @@ class _Planner:
 
     def repo_file(self) -> RepoFile:
         change = self.change
-        previous_bytes = self.store.get_bytes(f"{change.root}/{change.repo_id}.repo")
-        previous = (
-            RepoFile.parse(previous_bytes, change.repo_id, change.root) if previous_bytes else None
-        )
+        previous = stored_repo_file(self.store, change.root, change.repo_id)
         base_url = change.base_url or (previous.base_url if previous else None)
         if base_url is None:
             base_url = DEFAULT_BASE_URL
@@ -123,7 +136,10 @@ class _Planner:
                 "pass --base-url with the URL clients use"
             )
         gpgcheck = change.packages_signed or bool(previous and previous.gpgcheck)
-        return RepoFile(change.repo_id, base_url.rstrip("/"), change.root, gpgcheck)
+        repo_file = RepoFile(change.repo_id, base_url.rstrip("/"), change.root, gpgcheck)
+        if previous is not None:
+            self.result.changed.extend(repo_file.changes_from(previous))
+        return repo_file
 
     def changed(self, repo_file: RepoFile, signer: Signer) -> bool:
         stored = self.store.get_bytes(repo_file.key)
@@ -198,9 +214,12 @@ class _Planner:
 CheckedRoot = CheckedPlan[_Planner, dict[NEVRA, RepodataEntry]]
 
 
-def check_rpm_root(store: Store, change: RpmChange) -> CheckedRoot:
-    """Raise what publish_rpm_root would raise for this change, writing nothing."""
-    planner = _Planner(store, change, Placement(store))
+def check_rpm_root(
+    store: Store, change: RpmChange, state: RpmRootState | None = None
+) -> CheckedRoot:
+    """Raise what publish_rpm_root would raise for this change, writing nothing (`state`: the
+    root as the caller read it just before)."""
+    planner = _Planner(store, change, Placement(store), state)
     anchor = repomd_key(change.root)
     return CheckedPlan(change, planner, planner.apply(), anchor, planner.state.repomd_etag)
 

@@ -15,15 +15,18 @@ from publisher.cli.common import (
     check_rpm_path,
     open_signer,
     report,
+    rotate_option,
     say,
     signing_option,
     store_option,
 )
 from publisher.errors import R2repoError
 from publisher.keys import key_to_make
+from publisher.outcome import Outcome
 from publisher.progress import reporter_for
 from publisher.publish import PublishOptions, publish, read_inputs
-from publisher.repofile import DEFAULT_REPO_ID, DEFAULT_ROOT
+from publisher.repofile import DEFAULT_REPO_ID, DEFAULT_ROOT, check_base_url
+from publisher.repokeys import TrustRoot
 from publisher.stores import open_store
 from publisher.stores.local import LocalStore
 from publisher.stores.open import StoreLocation
@@ -34,6 +37,7 @@ REPOSITORY_OPTIONS = [
     click.option("--dist", help="Dist (codename) for .deb packages, e.g. bookworm."),
     click.option("--component", default="main", show_default=True),
     signing_option,
+    rotate_option,
     click.option(
         "--keep",
         type=click.IntRange(min=1),
@@ -75,6 +79,7 @@ REPOSITORY_PARAMS = (
     "repo_name",
     "base_url",
     "sign_packages",
+    "rotate_key",
 )
 
 
@@ -94,6 +99,7 @@ def repository_settings(
     repo_name: str,
     base_url: str | None,
     sign_packages: bool,
+    rotate_key: bool = False,
     release_fields: dict[str, str] | None = None,
     architectures: Sequence[str] = (),
 ) -> PublishOptions:
@@ -115,8 +121,9 @@ def repository_settings(
         architectures=set(architectures),
         rpm_root=rpm_path,
         repo_id=repo_name,
-        base_url=base_url,
+        base_url=check_base_url(base_url) if base_url else None,
         sign_packages=sign_packages,
+        rotate_key=rotate_key,
     )
 
 
@@ -144,19 +151,30 @@ def publish_files(
                 )
             target.link_inputs = True
         if signer is None:
+            TrustRoot(target, [options.rpm_root]).refuse_new_key(options.rotate_key)
             signer = cleanup.enter_context(open_signer(signing_keys, wait=False))
         scratch = cleanup.enter_context(tempfile.TemporaryDirectory())
         result = publish(target, inputs, options, signer, Path(scratch), reporter_for(say))
     for where, outcome in ((options.rpm_root, result.rpm), (options.dist or "", result.apt)):
-        if outcome is None:
-            continue
-        report("added", where, outcome.added)
-        report("removed", where, outcome.removed)
-        report("unchanged", where, outcome.unchanged)
-        for notice in outcome.notices:
-            say(f"notice: {notice}")
-        if not (outcome.added or outcome.removed):
-            say(f"{where}: nothing changed")
+        if outcome is not None:
+            report_outcome(where, outcome)
+
+
+def report_outcome(where: str, outcome: Outcome) -> None:
+    """Results on stdout; `nothing changed` only when nothing was written."""
+    report("added", where, outcome.added)
+    report("removed", where, outcome.removed)
+    report("changed", where, outcome.changed)
+    report("unchanged", where, outcome.unchanged)
+    for notice in outcome.notices:
+        say(f"notice: {notice}")
+    if outcome.added or outcome.removed or outcome.changed:
+        return
+    if outcome.written:
+        # A repair (a signature an interrupted publish left behind) or a .repo file rewritten.
+        say(f"{where}: no package or setting changed; {outcome.written} objects rewritten")
+    else:
+        say(f"{where}: nothing changed")
 
 
 @click.command("publish")
