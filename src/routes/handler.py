@@ -184,6 +184,9 @@ async def _get(request: Request, bucket: Bucket, config: RouteConfig, key: str) 
             byte_range = parse_range_spec(range_field)
         except MalformedRange:
             byte_range = None  # RFC 9110 14.2: an unparseable Range is ignored
+        except RangeNotSatisfiable:
+            if_range = headers.get("if-range")
+            return await _after_unsatisfiable(bucket, key, conditions, if_range, None, config)
     if_range = headers.get("if-range") if byte_range is not None else None
     try:
         if byte_range is not None and byte_range.suffix == 0:

@@ -9,9 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 _DIGITS = frozenset("0123456789")
-# The largest integer a JavaScript number holds exactly: the Worker hands offsets to R2 as one.
-# No object is that large, so a bigger position is past the end of any object.
-MAX_POSITION = 2**53 - 1
+# R2's (and S3's) largest object, 5 TiB: a position past it is past the end of any object, so
+# it is answered 416 without asking the bucket. The Worker hands positions to R2 as JavaScript
+# numbers, exact only up to 2^53; these never come near that.
+MAX_OBJECT_BYTES = 5 * 2**40
 
 
 class MalformedRange(ValueError):
@@ -58,7 +59,8 @@ def _number(text: str) -> int:
 
 
 def parse_range_spec(header: str) -> ByteRange:
-    """`bytes=a-b`, `bytes=a-` or `bytes=-n` as a ByteRange; raises MalformedRange otherwise."""
+    """`bytes=a-b`, `bytes=a-` or `bytes=-n` as a ByteRange; raises MalformedRange otherwise,
+    RangeNotSatisfiable for a start past the largest object a bucket holds."""
     unit, sep, spec = header.partition("=")
     if not sep or unit.strip(" \t").lower() != "bytes":
         raise MalformedRange(header)
@@ -71,13 +73,14 @@ def parse_range_spec(header: str) -> ByteRange:
     if not dash:
         raise MalformedRange(header)
     if not first.strip(" \t"):
-        return ByteRange(suffix=min(_number(last), MAX_POSITION))  # more than all: all
+        return ByteRange(suffix=min(_number(last), MAX_OBJECT_BYTES))  # more than all: all
     start = _number(first)
     end = _number(last) if last.strip(" \t") else None
     if end is not None and end < start:
         raise MalformedRange(header)  # an invalid range-spec: the header is ignored
-    start = min(start, MAX_POSITION)  # past the end of any object: 416 from the bucket
-    if end is None or end >= MAX_POSITION:
+    if start >= MAX_OBJECT_BYTES:
+        raise RangeNotSatisfiable(None)
+    if end is None or end >= MAX_OBJECT_BYTES:
         return ByteRange(offset=start)  # to the end
     return ByteRange(offset=start, length=end - start + 1)
 
