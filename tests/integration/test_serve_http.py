@@ -38,7 +38,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
         DEB_KEY: DEB,
         "dists/x/InRelease": INRELEASE,
         # Valid (an unreadable rules file locks everything); never served all the same.
-        "_r2repo/access.json": b'{"version": 1, "rules": [], "tokens": [], "note": "secret"}',
+        "_r2repo/access.json": b'{"version": 1, "rules": [], "tokens": [{"name": "secret", '
+        b'"sha256": "' + b"0" * 64 + b'", "prefixes": ["p"]}]}',
         ".r2repo.lock": b"",
         "empty": b"",
     }.items():
@@ -203,9 +204,10 @@ def test_a_second_server_on_the_same_port_is_refused(server: int, tmp_path) -> N
         env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
     )
     assert done.returncode == 1
-    assert done.stderr.strip().splitlines() == [
-        f"error: 127.0.0.1:{server}: cannot listen there (Address already in use)"
-    ]
+    assert done.stderr.strip().splitlines()[-1] == (
+        f"error: 127.0.0.1:{server}: cannot listen there (Address already in use); "
+        "choose another with --port"
+    )
     assert fetch(server, "/dists/x/InRelease")[2] == INRELEASE  # the first one still serves
 
 
