@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import stat
 import subprocess
 import tempfile
 import time
@@ -53,13 +54,26 @@ def _owner_alive(home: Path) -> bool:
     return True
 
 
+def _own_home(entry: os.DirEntry[str]) -> bool:
+    """A directory this user made, as mkdtemp made it. The temporary directory is shared: another
+    user's home is not ours to stop or delete, and a link named like a home could point at any
+    directory (and its agent)."""
+    if not entry.name.startswith(HOME_PREFIX):
+        return False
+    try:
+        info = entry.stat(follow_symlinks=False)
+    except OSError:
+        return False
+    return stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid()
+
+
 def sweep_abandoned_homes() -> None:
-    """Stop the gpg-agent and remove the home of publishers that were killed mid-run.
+    """Stop the gpg-agent and remove the home of this user's publishers killed mid-run.
 
     A SIGKILLed publisher cannot clean up; its agent would live on (and hold inotify watches).
     """
     with os.scandir(tempfile.gettempdir()) as entries:
-        homes = [e.path for e in entries if e.name.startswith(HOME_PREFIX) and e.is_dir()]
+        homes = [e.path for e in entries if _own_home(e)]
     for home in homes:
         if not _owner_alive(Path(home)):
             _kill_agent(home)
