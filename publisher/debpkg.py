@@ -13,6 +13,7 @@ from debian import debfile
 from debian.deb822 import Deb822
 
 from publisher.aptstanza import REPOSITORY_FIELDS, Stanza, dump_field
+from publisher.controltext import check_control_text
 from publisher.debcontrol import read_control_text
 from publisher.errors import PackageError, unreadable_input
 from publisher.hashing import Digests, digest_file
@@ -133,6 +134,8 @@ def read_deb(path: Path) -> DebPackage:
         raise PackageError(f"{path}: not a valid .deb ({reason})") from exc
     if not control:
         raise PackageError(f"{path}: not a valid .deb (empty control file)")
+    if reason := check_control_text(text, control):
+        raise PackageError(f"{path}: {reason}")
     if reason := validate_control(control):
         raise PackageError(f"{path}: {reason}")
     own = "".join(dump_field(k, v) for k, v in control.items() if k not in REPOSITORY_FIELDS)

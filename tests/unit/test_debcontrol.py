@@ -9,7 +9,7 @@ import pytest
 from debian import debfile
 
 from publisher.debcontrol import read_control_text
-from tests.support.debs import build_deb, debian_debs
+from tests.support.debs import ar, build_deb, debian_debs
 
 
 def library_text(path) -> str:
@@ -31,14 +31,6 @@ def test_same_text_as_python_debian(tmp_path, compression):
 def test_same_text_for_debian_packages():
     for deb in debian_debs():
         assert read_control_text(str(deb)) == library_text(deb), deb
-
-
-def ar(*members: tuple[bytes, bytes]) -> bytes:
-    out = b"!<arch>\n"
-    for name, data in members:
-        out += name.ljust(16) + b"0".ljust(12) + b"0".ljust(6) * 2 + b"100644".ljust(8)
-        out += str(len(data)).encode().ljust(10) + b"`\n" + data + (b"\n" if len(data) % 2 else b"")
-    return out
 
 
 def control_tar(fmt: int, name: str = "./control") -> bytes:

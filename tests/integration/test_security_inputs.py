@@ -1,0 +1,109 @@
+"""Hostile packages through the real `r2repo publish` (issue 14): what the index says of a .deb is
+what dpkg sees in it, inputs cannot grow without bound, and nothing from a package header
+leaves the repository. Each refusal is one line naming the file, a non-zero exit, and a
+repository left exactly as it was."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import tree_digest
+from tests.support.debs import assemble_deb, build_deb
+from tests.support.publishers import publish_argv, run_r2repo
+
+BASE = "http://127.0.0.1:1/repo"
+
+
+def publish(store: Path, key_dir: Path, *files: Path) -> subprocess.CompletedProcess[str]:
+    return run_r2repo(*publish_argv(store, key_dir, BASE, "--dist", "stable", *files))
+
+
+@pytest.fixture
+def store(tmp_path: Path, key_dir: Path) -> Path:
+    """A repository that already holds one good package."""
+    store = tmp_path / "store"
+    done = publish(store, key_dir, build_deb(tmp_path, "r2-good", "1.0", "all"))
+    assert done.returncode == 0, done.stderr
+    return store
+
+
+def assert_refused(
+    done: subprocess.CompletedProcess[str], package: Path, reason: str, store: Path, before: str
+) -> None:
+    assert done.returncode != 0
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert str(package) in lines[0] and reason in lines[0], lines[0]
+    assert tree_digest(store) == before
+
+
+def dpkg_field(deb: Path, field: str) -> str:
+    return subprocess.run(
+        ["dpkg-deb", "--field", str(deb), field], capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+@pytest.mark.parametrize(
+    ("separator", "code"),
+    [
+        ("\r", "U+000D"),
+        ("\u2028", "U+2028"),
+        ("\x85", "U+0085"),
+        ("\v", "U+000B"),
+        ("\f", "U+000C"),
+        ("\x1e", "U+001E"),
+    ],
+)
+def test_a_line_break_dpkg_does_not_see_is_refused(tmp_path, key_dir, store, separator, code):
+    # python-debian would index this as coreutils 99; dpkg installs it as sneaky 1.0.
+    extra = f"X-Note: hi{separator}Package: coreutils{separator}Version: 99\n"
+    deb = build_deb(tmp_path, "sneaky", "1.0", "all", extra=extra)
+    assert dpkg_field(deb, "Package") == "sneaky"
+    assert dpkg_field(deb, "Version") == "1.0"
+    before = tree_digest(store)
+    assert_refused(publish(store, key_dir, deb), deb, code, store, before)
+    assert not list(store.rglob("coreutils*"))
+
+
+HEAD = b"Package: sneaky\nVersion: 1.0\nArchitecture: all\nMaintainer: T <t@example.com>\n"
+DESCRIPTION = b"Description: d\n more\n"
+
+
+@pytest.mark.parametrize(
+    ("control", "reason"),
+    [
+        # dpkg ends a field at Ctrl+Z and reads "Depends: evil"; python-debian does not.
+        (HEAD + b"X-Note: hi\x1aDepends: evil\n" + DESCRIPTION, "U+001A"),
+        # dpkg refuses a field given twice (in any case); python-debian keeps the last.
+        (HEAD + b"package: coreutils\n" + DESCRIPTION, "field package twice"),
+        # dpkg refuses a second paragraph; python-debian reads the first only.
+        (HEAD + DESCRIPTION + b"\nPackage: coreutils\nVersion: 99\n", "more than one paragraph"),
+        # python-debian skips "#" lines: the continuation joins Depends, dpkg's "#X" field.
+        (HEAD + b"Depends: libc6\n#X: y\n , evil\n" + DESCRIPTION, "line 6 is not a field"),
+        # a line of blanks ends python-debian's paragraph; dpkg reads on.
+        (HEAD + DESCRIPTION + b" \t\nDepends: evil\n", "line 7 holds only blanks"),
+        # NUL ends dpkg's C string: Version 1.0 to dpkg, something else to the index.
+        (HEAD.replace(b"1.0", b"1.0\0~evil") + DESCRIPTION, "U+0000"),
+        # no final newline: dpkg refuses the file.
+        (HEAD + DESCRIPTION.rstrip(b"\n"), "does not end with a newline"),
+    ],
+    ids=["ctrl-z", "duplicate", "paragraph", "comment", "blank-line", "nul", "no-newline"],
+)
+def test_control_text_dpkg_reads_otherwise_is_refused(tmp_path, key_dir, store, control, reason):
+    deb = assemble_deb(tmp_path / "sneaky_1.0_all.deb", control)
+    before = tree_digest(store)
+    assert_refused(publish(store, key_dir, deb), deb, reason, store, before)
+
+
+def test_dpkg_sees_what_the_crafted_debs_say(tmp_path):
+    """The reference for the cases above: what dpkg itself reads in them."""
+    ctrl_z = assemble_deb(tmp_path / "z.deb", HEAD + b"X-Note: hi\x1aDepends: evil\n" + DESCRIPTION)
+    assert dpkg_field(ctrl_z, "Depends") == "evil"
+    twice = assemble_deb(tmp_path / "t.deb", HEAD + b"package: coreutils\n" + DESCRIPTION)
+    field = subprocess.run(
+        ["dpkg-deb", "--field", str(twice), "Package"], capture_output=True, text=True
+    )
+    assert field.returncode != 0 and "duplicate value for 'Package' field" in field.stderr
