@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -29,13 +30,41 @@ PATH_KEYS = ("output-dir", *SCRIPTS)
 MAPPING_KEYS = ("files", "config-files")
 
 
-def _resolve_mapping(base: Path, text: str) -> str:
-    source, sep, dest = text.partition("=")
-    return f"{base / source}{sep}{dest}" if sep and source else text
+class _Sources:
+    """Paths the file names, read from its directory and, unless allowed, confined to it.
+
+    r2repo.toml comes with the sources, often from a pull request a release job builds: an
+    absolute path or `..` there could pack any file the job can read (a CI secret, ~/.ssh) into
+    a published package, or write packages anywhere. Symbolic links are resolved for the check,
+    so a link inside the directory cannot lead out either. Paths typed on the command line are
+    the operator's own and are not confined.
+    """
+
+    def __init__(self, config: Path, allow_outside: bool) -> None:
+        self.config = config
+        self.base = config.parent
+        self.root = os.path.realpath(self.base)
+        self.allow_outside = allow_outside
+
+    def path(self, key: str, value: str) -> str:
+        joined = self.base / value
+        if not self.allow_outside:
+            resolved = os.path.realpath(joined)
+            if os.path.commonpath([self.root, resolved]) != self.root:
+                raise BuildError(
+                    f"{self.config}: [package] {key} {value!r} leads outside {self.root} "
+                    "(an absolute path, '..' or a symbolic link); give --allow-outside to use it"
+                )
+        return str(joined)
+
+    def mapping(self, key: str, text: str) -> str:
+        source, sep, dest = text.partition("=")
+        return f"{self.path(key, source)}{sep}{dest}" if sep and source else text
 
 
-def load_package_table(path: Path) -> dict[str, Any]:
-    """The [package] table with relative paths made relative to the file's directory."""
+def load_package_table(path: Path, *, allow_outside: bool = False) -> dict[str, Any]:
+    """The [package] table with relative paths made relative to the file's directory (and
+    confined to it unless `allow_outside`)."""
     try:
         table = tomllib.loads(path.read_text()).get("package", {})
     except (OSError, UnicodeDecodeError) as exc:
@@ -44,18 +73,18 @@ def load_package_table(path: Path) -> dict[str, Any]:
         raise BuildError(f"{path}: not valid TOML ({exc})") from exc
     if not isinstance(table, dict):
         raise BuildError(f"{path}: [package] must be a table")
-    base = path.parent
+    sources = _Sources(path, allow_outside)
     settings: dict[str, Any] = {}
     for key, value in table.items():
         if key in TEXT_KEYS:
             if not isinstance(value, str):
                 raise BuildError(f"{path}: [package] {key} must be a string")
-            settings[key] = str(base / value) if key in PATH_KEYS else value
+            settings[key] = sources.path(key, value) if key in PATH_KEYS else value
         elif key in LIST_KEYS:
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise BuildError(f"{path}: [package] {key} must be a list of strings")
             if key in MAPPING_KEYS:
-                value = [_resolve_mapping(base, v) for v in value]
+                value = [sources.mapping(key, v) for v in value]
             settings[key] = value
         else:
             known = ", ".join(sorted((*TEXT_KEYS, *LIST_KEYS)))
@@ -63,13 +92,15 @@ def load_package_table(path: Path) -> dict[str, Any]:
     return settings
 
 
-def merge_settings(config: Path | None, options: dict[str, Any]) -> dict[str, Any]:
+def merge_settings(
+    config: Path | None, options: dict[str, Any], *, allow_outside: bool = False
+) -> dict[str, Any]:
     """Options given on the command line win over the file; lists given replace the file's."""
     settings: dict[str, Any] = {}
+    if config is None and DEFAULT_CONFIG.is_file():
+        config = DEFAULT_CONFIG
     if config is not None:
-        settings = load_package_table(config)
-    elif DEFAULT_CONFIG.is_file():
-        settings = load_package_table(DEFAULT_CONFIG)
+        settings = load_package_table(config, allow_outside=allow_outside)
     for key, value in options.items():
         if value not in (None, (), []):
             settings[key] = list(value) if isinstance(value, tuple) else value

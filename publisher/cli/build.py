@@ -21,6 +21,12 @@ PACKAGE_OPTIONS: list[Decorator] = [
         help="TOML file whose [package] table holds defaults for these options "
         "(default: ./r2repo.toml when it exists).",
     ),
+    click.option(
+        "--allow-outside",
+        is_flag=True,
+        help="Let the config file name paths outside its own directory (absolute, '..', or "
+        "through a symbolic link); refused otherwise.",
+    ),
     click.option("--name", help="Package name."),
     click.option(
         "--version",
@@ -77,7 +83,7 @@ PACKAGE_OPTIONS: list[Decorator] = [
     ),
 ]
 # Option parameter names that are not package settings.
-_NOT_SETTINGS = {"config"}
+_NOT_SETTINGS = {"config", "allow_outside"}
 # A release tag (v1.2.3), as release jobs pass it: neither .deb nor .rpm versions take the v.
 _TAG_VERSION = re.compile(r"[vV](?=\d)")
 
@@ -97,7 +103,9 @@ def build_from_options(
     }
     if output_dir is not None:
         given["output-dir"] = str(output_dir)
-    settings = merge_settings(options.get("config"), given)
+    settings = merge_settings(
+        options.get("config"), given, allow_outside=bool(options.get("allow_outside"))
+    )
     version = settings.get("version")
     if isinstance(version, str) and _TAG_VERSION.match(version):
         settings["version"] = version[1:]

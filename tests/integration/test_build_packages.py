@@ -350,3 +350,60 @@ def test_missing_required_setting(tmp_path, r2repo, monkeypatch):
     result = r2repo("build", "--name", "mytool", "--version", "1.0", "--arch", "all")
     assert result.code == 1
     assert "maintainer: missing" in result.err
+
+
+CONFINED_TOML = (
+    "[package]\n"
+    'name = "mytool"\nversion = "1.0.0"\narch = "all"\n'
+    'maintainer = "Me <me@example.com>"\ndescription = "My tool"\n'
+    'formats = ["deb"]\noutput-dir = "{out}"\nfiles = ["{source}=/usr/share/mytool/data"]\n'
+)
+
+
+@pytest.mark.parametrize(
+    ("key", "source", "out"),
+    [
+        ("files", "../secret.txt", "out"),
+        ("files", "{secret}", "out"),
+        ("files", "link-to-secret", "out"),
+        ("output-dir", "data.txt", "{elsewhere}"),
+        ("output-dir", "data.txt", "../elsewhere"),
+    ],
+)
+def test_r2repo_toml_paths_stay_in_its_directory(r2repo, tmp_path, monkeypatch, key, source, out):
+    """A config that came with the sources (a pull request) may not reach the job's other files."""
+    secret = tmp_path / "secret.txt"
+    secret.write_text("CI secret\n")
+    elsewhere = tmp_path / "elsewhere"
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "data.txt").write_text("data\n")
+    (project / "link-to-secret").symlink_to(secret)
+    values = {"secret": secret, "elsewhere": elsewhere}
+    (project / "r2repo.toml").write_text(
+        CONFINED_TOML.format(source=source.format(**values), out=out.format(**values))
+    )
+    monkeypatch.chdir(project)
+    before = tree_digest(tmp_path)
+    store = tmp_path / "store"
+    for command in (("build",), ("release", "--store", store, "--dist", "d")):
+        done = r2repo(*command)
+        assert done.code == 1 and done.out == "", done
+        assert done.err.count("\n") == 1, done.err
+        assert f"[package] {key} " in done.err and "give --allow-outside" in done.err
+        assert tree_digest(tmp_path) == before and not elsewhere.exists()
+    allowed = r2repo("build", "--allow-outside")
+    assert allowed.code == 0, allowed
+
+
+def test_allow_outside_packs_a_file_from_outside(r2repo, tmp_path, monkeypatch):
+    secret = tmp_path / "shared.txt"
+    secret.write_text("shared\n")
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "r2repo.toml").write_text(CONFINED_TOML.format(source="../shared.txt", out="out"))
+    monkeypatch.chdir(project)
+    assert r2repo("build").code == 1
+    assert r2repo("build", "--allow-outside").code == 0
+    deb = project / "out" / "mytool_1.0.0_all.deb"
+    assert "./usr/share/mytool/data" in run("dpkg-deb", "-c", deb)
