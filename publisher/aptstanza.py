@@ -17,6 +17,18 @@ CHECKSUM_FIELDS = ("MD5sum", "SHA1", "SHA256", "SHA512")
 REPOSITORY_FIELDS = frozenset(("Filename", "Size", *CHECKSUM_FIELDS))
 # Single-line fields read without python-debian (exact case, as r2repo writes them).
 _FAST_FIELDS = frozenset(("Package", "Version", "Architecture", "SHA256", "Source", "Filename"))
+# Field names are case-insensitive (deb822(5), dpkg): "filename:" in a package is a Filename.
+_REPOSITORY_NAMES = frozenset(name.lower() for name in REPOSITORY_FIELDS)
+_CANONICAL_NAMES = {name.lower(): name for name in _FAST_FIELDS}
+
+
+def is_repository_field(name: str) -> bool:
+    return name.lower() in _REPOSITORY_NAMES
+
+
+def canonical_name(name: str) -> str:
+    """A field's name as a stanza is searched for ("package" written as "Package")."""
+    return _CANONICAL_NAMES.get(name.lower(), name)
 
 
 def _line_field(text: str, key: str) -> str | None:

@@ -12,7 +12,7 @@ from pathlib import Path
 from debian import debfile
 from debian.deb822 import Deb822
 
-from publisher.aptstanza import REPOSITORY_FIELDS, Stanza, dump_field
+from publisher.aptstanza import Stanza, canonical_name, dump_field, is_repository_field
 from publisher.controltext import check_control_text
 from publisher.debcontrol import read_control_text
 from publisher.errors import PackageError, unreadable_input
@@ -138,5 +138,8 @@ def read_deb(path: Path) -> DebPackage:
         raise PackageError(f"{path}: {reason}")
     if reason := validate_control(control):
         raise PackageError(f"{path}: {reason}")
-    own = "".join(dump_field(k, v) for k, v in control.items() if k not in REPOSITORY_FIELDS)
+    # The repository's own fields replace a package's copy of them, in whatever case it wrote.
+    own = "".join(
+        dump_field(canonical_name(k), v) for k, v in control.items() if not is_repository_field(k)
+    )
     return DebPackage(path=path, control=Stanza(own), digests=digest_file(path))

@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from debian.deb822 import Packages
 
 from tests.conftest import tree_digest
 from tests.support.debs import assemble_deb, build_deb
@@ -107,3 +108,39 @@ def test_dpkg_sees_what_the_crafted_debs_say(tmp_path):
         ["dpkg-deb", "--field", str(twice), "Package"], capture_output=True, text=True
     )
     assert field.returncode != 0 and "duplicate value for 'Package' field" in field.stderr
+
+
+def packages_text(store: Path) -> str:
+    return (store / "dists/stable/main/binary-amd64/Packages").read_text()
+
+
+def test_repository_fields_in_another_case_are_dropped(tmp_path, key_dir, store):
+    """Chosen: a package's own Filename, Size or checksum, in any case, is dropped (as in the
+    exact case before), and the stanza carries the repository's, once each."""
+    extra = "filename: ../../evil.deb\nsha256: 00\nSIZE: 1\nmd5sum: 00\nSha512: 00\n"
+    deb = build_deb(tmp_path, "r2-cased", "1.0", "all", extra=extra)
+    assert dpkg_field(deb, "SHA256") == "00"  # dpkg reads "sha256:" as SHA256
+    done = publish(store, key_dir, deb)
+    assert done.returncode == 0, done.stderr
+    (stanza,) = [s for s in packages_text(store).split("\n\n") if "r2-cased" in s]
+    names = [line.split(":", 1)[0].lower() for line in stanza.splitlines() if line[:1] != " "]
+    for field in ("filename", "size", "md5sum", "sha1", "sha256", "sha512"):
+        assert names.count(field) == 1, (field, stanza)
+    (parsed,) = [
+        p
+        for p in Packages.iter_paragraphs(packages_text(store), use_apt_pkg=False)
+        if p["Package"] == "r2-cased"
+    ]
+    assert parsed["Filename"] == "pool/main/r/r2-cased/r2-cased_1.0_all.deb"
+    assert parsed["Size"] == str(deb.stat().st_size)
+
+
+def test_field_names_in_lower_case_are_the_same_fields(tmp_path, key_dir, store):
+    """dpkg reads "package:" as Package; so does the index (it crashed on it before)."""
+    control = HEAD.lower().replace(b"sneaky", b"r2-lower") + b"source: r2-src\n" + DESCRIPTION
+    deb = assemble_deb(tmp_path / "lower.deb", control)
+    assert dpkg_field(deb, "Package") == "r2-lower"
+    done = publish(store, key_dir, deb)
+    assert done.returncode == 0, done.stderr
+    assert (store / "pool/main/r/r2-src/r2-lower_1.0_all.deb").is_file()
+    assert "\nPackage: r2-lower\n" in packages_text(store)
