@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from publisher.errors import R2repoError
+from publisher.statekeys import MARKER_KEY
 from publisher.stores import PreconditionFailed, Store
 from routes.access import (
     ACCESS_NAME,
@@ -101,12 +102,21 @@ def reset_access(store: Store) -> None:
 
 def where_rules_apply(store: Store) -> str:
     """Which server reads the rules at this store location (a server of a folder above it
-    reads its own rules, not these, and would serve this folder's files to anyone)."""
-    return (
+    reads its own rules, not these, and would serve this folder's files to anyone), with a
+    warning when a folder above already holds a repository that someone may be serving."""
+    note = (
         f"rules at {store.url}/{ACCESS_KEY} apply where {store.url} is the served root "
         f"(r2repo serve --store {store.url}, or the Worker with SERVE_PREFIX set to this "
         "folder); a server of a folder above it ignores them"
     )
+    enclosing = [above.url for above in store.ancestors() if above.head(MARKER_KEY) is not None]
+    if enclosing:
+        note += (
+            f"\nwarning: {enclosing[0]} is a repository root too: a server of it reads "
+            f"{enclosing[0]}/{ACCESS_KEY}, not these rules, and serves this folder's packages "
+            "to anyone unless its own rules make this folder private"
+        )
+    return note
 
 
 def _prefix(value: str) -> str:

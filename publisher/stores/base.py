@@ -71,3 +71,8 @@ class Store(Protocol):
     def list(self, prefix: str = "") -> Iterator[ObjectInfo]:
         """Every object whose key starts with `prefix`, in key order."""
         ...
+
+    def ancestors(self) -> list[Store]:
+        """The same storage seen from each folder above this location, nearest first, up to
+        the top of the bucket or the file system (the place a server of a wider root reads)."""
+        ...

@@ -301,6 +301,9 @@ class LocalStore:
         with contextlib.suppress(FileNotFoundError):
             self._path(key).unlink()
 
+    def ancestors(self) -> list[LocalStore]:
+        return [LocalStore(parent) for parent in self.root.parents]
+
     def list(self, prefix: str = "") -> Iterator[ObjectInfo]:
         if not self.root.is_dir():
             return

@@ -192,6 +192,17 @@ class S3Store:
             raise FileNotFoundError(key)
         return response["Body"]
 
+    def ancestors(self) -> list[S3Store]:
+        parts = self.prefix.strip("/").split("/") if self.prefix else []
+        return [
+            S3Store(
+                f"s3://{self.bucket}/{'/'.join(parts[:n])}",
+                endpoint_url=self.endpoint_url,
+                client=self.client,
+            )
+            for n in range(len(parts) - 1, -1, -1)
+        ]
+
     def list(self, prefix: str = "") -> Iterator[ObjectInfo]:
         paginator = self.client.get_paginator("list_objects_v2")
         pages = paginator.paginate(Bucket=self.bucket, Prefix=self.prefix + prefix)

@@ -167,6 +167,8 @@ def test_a_repository_in_a_sub_folder_keeps_its_state_private(
     assert created.code == 0
     # The command says where its rules apply, as `access set` does.
     assert f"{team}/_r2repo/access.json apply where {team} is the served root" in created.err
+    # ... and warns: the served root above is a repository whose server ignores these rules.
+    assert f"warning: {served.store} is a repository root too" in created.err
     for path in ("/team/_r2repo/access.json", "/team/_R2REPO/access.json", "/team/_r2repo/"):
         assert served.get(path) == 404, path
         assert served.get(path, served.token) == 404, path

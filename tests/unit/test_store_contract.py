@@ -122,3 +122,13 @@ def test_put_file_if_none_match(store, tmp_path):
         store.put_file("Packages/p/pkg.rpm", source, if_none_match=True)
     assert store.get_bytes("Packages/p/pkg.rpm") == b"first"
     assert [i.key for i in store.list()] == ["Packages/p/pkg.rpm"]
+
+
+def test_ancestors_see_the_same_storage_from_each_folder_above(store):
+    inner = store.put_bytes("x", b"1")
+    ancestors = store.ancestors()
+    assert ancestors, "every location has a folder above it"
+    nearest, *_ = ancestors
+    assert nearest.url == store.url.rsplit("/", 1)[0]
+    assert nearest.head(store.url.rsplit("/", 1)[1] + "/x").etag == inner.etag
+    assert [a.url for a in ancestors] == sorted((a.url for a in ancestors), key=len, reverse=True)
