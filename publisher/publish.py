@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, cast
 from publisher.errors import ConflictError, PackageError, R2repoError
 from publisher.outcome import Outcome
 from publisher.repofile import DEFAULT_REPO_ID, DEFAULT_ROOT
+from publisher.repokeys import TrustRoot
 from publisher.repository import check_repository
 from publisher.signing import Signer
 from publisher.stores import Store
@@ -38,6 +39,7 @@ class PublishOptions:
     repo_id: str = DEFAULT_REPO_ID
     base_url: str | None = None
     sign_packages: bool = False
+    rotate_key: bool = False  # sign with keys the repository does not publish yet (repokeys)
 
 
 @dataclass
@@ -87,6 +89,10 @@ def read_inputs(paths: Sequence[Path]) -> Inputs:
     seen: SeenInputs = {}
     for path in paths:
         if path.suffix not in _READERS:
+            if path.is_dir():  # only a misfit pays the stat: 50,000 inputs are common
+                raise PackageError(
+                    f"{path}: is a directory; give the packages in it ({path}/*.deb {path}/*.rpm)"
+                )
             raise PackageError(f"{path}: not a .deb or .rpm file")
     suffixes = {path.suffix for path in paths}
     for suffix in suffixes:
@@ -107,14 +113,6 @@ def read_inputs(paths: Sequence[Path]) -> Inputs:
     return inputs
 
 
-def sign_rpms(rpms: list[RpmPackage], signer: Signer, scratch: Path) -> list[RpmPackage]:
-    """Signed copies, read again: signing changes the bytes and so the checksums."""
-    from publisher.rpmpkg import read_rpm
-    from publisher.rpmsign import sign_rpm
-
-    return map_in_workers(read_rpm, [sign_rpm(rpm.path, scratch, signer) for rpm in rpms])
-
-
 def publish(
     store: Store,
     inputs: Inputs,
@@ -127,14 +125,24 @@ def publish(
         raise R2repoError(
             "--dist is required to publish .deb packages (for example --dist bookworm)"
         )
+    from publisher.listing import check_new_dist_name, check_new_rpm_root  # loads the APT side
+
+    if inputs.debs and options.dist:
+        check_new_dist_name(store, options.dist)
+    if inputs.rpms:
+        check_new_rpm_root(store, options.rpm_root)
+    trust_root = TrustRoot(store, [options.rpm_root])
     # Both kinds are checked before either is committed: a conflict in one writes nothing at all.
     rpm_commit = (
-        _rpm_side(store, inputs, options, signer, scratch, progress) if inputs.rpms else None
+        _rpm_side(store, inputs, options, signer, trust_root, scratch, progress)
+        if inputs.rpms
+        else None
     )
     apt_commit = _apt_side(store, inputs, options, signer, progress) if inputs.debs else None
     # A signer may still be importing its keys (open_signer(wait=False)): a bad or expired key
     # stops the publish here, before anything is written.
     signer.ready()
+    trust_root.check(signer, options.rotate_key)
     check_repository(store, writing=True)
     result = PublishResult()
     if rpm_commit is not None:
@@ -149,13 +157,28 @@ def _rpm_side(
     inputs: Inputs,
     options: PublishOptions,
     signer: Signer,
+    trust_root: TrustRoot,
     scratch: Path,
     progress: Reporter | None,
 ) -> Callable[[], Outcome]:
     """The RPM tree checked; what commits it."""
+    from publisher.signedrpms import require_signed, sign_packages
     from publisher.yumpublish import RpmChange, check_rpm_root, publish_rpm_root
+    from publisher.yumstate import read_rpm_root
 
-    rpms = sign_rpms(inputs.rpms, signer, scratch) if options.sign_packages else inputs.rpms
+    def keyring() -> bytes:
+        # Package signatures count when made by a key the repository will publish: its own too.
+        trust_root.check(signer, options.rotate_key)
+        return signer.public_keys(False)
+
+    state = read_rpm_root(store, options.rpm_root)
+    rpms = inputs.rpms
+    if options.sign_packages:
+        rpms = sign_packages(
+            store, state, rpms, signer, keyring(), scratch, options.replace, options.repo_id
+        )
+    else:
+        require_signed(store, state, rpms, keyring, options.repo_id)
     change = RpmChange(
         root=options.rpm_root,
         packages=rpms,
@@ -165,7 +188,7 @@ def _rpm_side(
         base_url=options.base_url,
         packages_signed=options.sign_packages,
     )
-    checked = check_rpm_root(store, change)
+    checked = check_rpm_root(store, change, state)
     return lambda: publish_rpm_root(store, change, signer, progress=progress, checked=checked)
 
 

@@ -236,14 +236,35 @@ class Signer:
                 self.close()
                 raise
             self._keys = keys
-            for armor in (True, False):
-                self._exports[armor] = self.home.start(
-                    ["--export", *(["--armor"] if armor else []), *(k.fingerprint for k in keys)]
-                )
-            if self._warn is not None:
-                for warning in self.expiry_warnings():
-                    self._warn(warning)
+            self._start_exports([k.fingerprint for k in keys])
+            for warning in self.expiry_warnings():
+                self.warn(warning)
         return self._keys
+
+    def _start_exports(self, fingerprints: list[str]) -> None:
+        for armor in (True, False):
+            self._exports[armor] = self.home.start(
+                ["--export", *(["--armor"] if armor else []), *fingerprints]
+            )
+
+    def warn(self, message: str) -> None:
+        if self._warn is not None:
+            self._warn(message)
+
+    def publish_also(self, keyrings: list[bytes]) -> None:
+        """Publish these public keys beside the signing keys (a key rotation keeps the old
+        ones): they come first in `public_keys`, but sign nothing."""
+        keys = self.ready()
+        kept: list[str] = []
+        for number, keyring in enumerate(keyrings, start=1):
+            path = Path(self.home.path) / f"published-{number}"
+            path.write_bytes(keyring)
+            args = ["--with-colons", "--import-options", "import-show", "--import", str(path)]
+            listing = self.home.run(args, what="published keys").decode()
+            kept += [key.fingerprint for key in _parse_colons(listing, "pub")]
+        for running in self._exports.values():
+            running.stop()
+        self._start_exports(list(dict.fromkeys([*kept, *(k.fingerprint for k in keys)])))
 
     @property
     def keys(self) -> list[KeyInfo]:

@@ -2,7 +2,8 @@
 
 What a client with repo_gpgcheck checks, and more: the signature of repomd.xml, each repodata
 file's size and checksum (and the checksum of its decompressed bytes) against repomd.xml, and
-each package's size and checksum against primary.
+each package's size and checksum against primary, and where a .repo file of the root says
+gpgcheck=1, each package's own signature (what dnf then checks before it installs).
 """
 
 from __future__ import annotations
@@ -12,7 +13,10 @@ import gzip
 import lzma
 from collections.abc import Callable
 
+from publisher.errors import PackageError
 from publisher.hashing import digest_bytes
+from publisher.repofile import RepoFile
+from publisher.rpmsig import signature_problem, stored_headers
 from publisher.sigcheck import SignatureChecker
 from publisher.stores import Store
 from publisher.yumrepair import signature_behind
@@ -92,6 +96,7 @@ class RpmRootCheck:
             self.problems.append(f"{self.root}: package metadata unreadable ({error})")
             return
         self._packages(state)
+        self._package_signatures(state)
 
     def _repodata(self, state: RpmRootState) -> None:
         source = repomd_key(self.root)
@@ -109,3 +114,34 @@ class RpmRootCheck:
             key = f"{self.root}/{package.location_href}"
             digests = digests_of(package.checksum_type or "", package.pkgId or "")
             self.packages.append((key, int(package.size_package), digests, source))
+
+    def _gpgcheck_files(self) -> list[str]:
+        """The root's .repo files (beside repodata/) that promise signed packages."""
+        depth = self.root.count("/") + 1
+        found = []
+        for info in self.store.list(f"{self.root}/"):
+            if info.key.count("/") != depth or not info.key.endswith(".repo"):
+                continue
+            repo_id = info.key.rsplit("/", 1)[1].removesuffix(".repo")
+            data = self.store.get_bytes(info.key)
+            parsed = RepoFile.parse(data, repo_id, self.root) if data else None
+            if parsed is not None and parsed.gpgcheck:
+                found.append(info.key)
+        return found
+
+    def _package_signatures(self, state: RpmRootState) -> None:
+        promises = self._gpgcheck_files()
+        if not promises:
+            return
+        for package in state.packages.values():
+            key = f"{self.root}/{package.location_href}"
+            try:
+                problem = signature_problem(
+                    stored_headers(self.store, key, int(package.size_package)), self.checker
+                )
+            except FileNotFoundError:
+                continue  # the size check reports it
+            except PackageError as error:
+                problem = f"unreadable header ({error})"
+            if problem:
+                self.problems.append(f"{key}: {problem}, and {promises[0]} says gpgcheck=1")

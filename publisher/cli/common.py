@@ -99,6 +99,15 @@ signing_option: Decorator = click.option(
 )
 
 
+rotate_option: Decorator = click.option(
+    "--rotate-key",
+    is_flag=True,
+    help="Accept a signing key the repository does not publish yet: it is published beside "
+    "the old keys (give the old key too, so clients that trust it keep working). Without it, "
+    "a key other than the repository's is refused.",
+)
+
+
 def open_signer(signing_keys: Sequence[Path], wait: bool = True) -> Signer:
     """A signer for the CLI's keys. With `wait` false the keys import meanwhile and the caller
     must call `Signer.ready` before it writes anything (publish does, before its commit)."""

@@ -14,13 +14,16 @@ from publisher.cli.common import (
     check_rpm_path,
     open_signer,
     report,
+    rotate_option,
     say,
     signing_option,
     store_option,
 )
+from publisher.keys import key_to_make
 from publisher.outcome import Outcome
 from publisher.progress import reporter_for
 from publisher.removal import Removal
+from publisher.repokeys import TrustRoot
 from publisher.repository import check_repository
 from publisher.stores import open_store
 from publisher.stores.open import StoreLocation
@@ -34,6 +37,7 @@ from publisher.yumpublish import RpmChange, check_rpm_root, publish_rpm_root
 @click.option("--component", default="main", show_default=True)
 @click.option("--architecture", help="Only remove this architecture's builds.")
 @signing_option
+@rotate_option
 @click.argument("packages", nargs=-1, required=True)
 def command(
     store: StoreLocation,
@@ -42,6 +46,7 @@ def command(
     component: str,
     architecture: str | None,
     signing_keys: tuple[Path, ...],
+    rotate_key: bool,
     packages: tuple[str, ...],
 ) -> None:
     """Remove PACKAGE or PACKAGE=VERSION from indexes (files go at the next gc).
@@ -60,7 +65,11 @@ def command(
     # Removing needs the marker: an empty store, or one whose files another tool wrote, is refused
     # before anything is planned (publish alone may mark an empty store).
     check_repository(target, writing=False)
+    trust_root = TrustRoot(target, [rpm_path] if rpm_path else [])
+    if key_to_make(signing_keys):
+        trust_root.refuse_new_key(rotate_key)
     with open_signer(signing_keys) as signer:
+        trust_root.check(signer, rotate_key)
         # Both sides are checked before either commits, as publish does: a package missing from
         # one of them removes nothing at all.
         commits: list[tuple[str, Callable[..., Outcome]]] = []
