@@ -6,39 +6,105 @@ a fresh publish of 10,000 packages spent most of its time there. The layout of a
 case is read here with a few slices, about ten times faster. Anything this reader does not
 expect (pax or GNU long-name headers, an unknown compression, a bad checksum, a truncated
 member) returns None, and the caller reads the file with python-debian instead, which also
-gives the error message for a broken file.
+gives the error message for a broken file. Both readers decompress control.tar here, with a bound.
 """
 
 from __future__ import annotations
 
+import bz2
+import io
 import lzma
 import os
+import tarfile
 import zlib
+from collections.abc import Callable
+from typing import Any
 
 import zstandard
+
+from publisher.errors import PackageError
 
 AR_MAGIC = b"!<arch>\n"
 AR_HEADER = 60
 TAR_BLOCK = 512
 CONTROL_NAMES = (b"./control", b"control")
 REGULAR_FILE = (b"0", b"\0")
-# control.tar holds a few small files; a bigger member is not an ordinary package.
-MAX_CONTROL_TAR = 16 << 20
+# control.tar holds a few small files (the largest in Debian, with long md5sums lists, are a few
+# MiB). It is read into memory by every reading process, so it may be at most this big, stored or
+# decompressed: a small crafted member that expands to gigabytes (a decompression bomb) is refused
+# before it fills the memory, and the bound is loose enough for any real package.
+MAX_CONTROL_TAR = 64 << 20
 
 
-def _decompress(name: str, data: bytes) -> bytes | None:
+# The compressions python-debian reads besides zstd; dpkg itself writes only gz, xz and zst.
+_STREAMS: dict[str, Callable[[], Any]] = {
+    "control.tar.gz": lambda: zlib.decompressobj(16 + zlib.MAX_WBITS),
+    "control.tar.xz": lambda: lzma.LZMADecompressor(lzma.FORMAT_XZ),
+    "control.tar.lzma": lambda: lzma.LZMADecompressor(lzma.FORMAT_ALONE),
+    "control.tar.bz2": bz2.BZ2Decompressor,
+}
+CONTROL_MEMBERS = frozenset(("control.tar", "control.tar.zst", *_STREAMS))
+
+
+def control_tar_too_big(name: str) -> PackageError:
+    return PackageError(f"{name} is larger than {MAX_CONTROL_TAR >> 20} MiB")
+
+
+def _read_bounded(read: Callable[[int], bytes], limit: int) -> bytes:
+    """Up to limit + 1 bytes from `read(n)`: one byte over the limit is enough to refuse."""
+    chunks: list[bytes] = []
+    total = 0
+    while total <= limit:
+        chunk = read(limit + 1 - total)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+    return b"".join(chunks)
+
+
+def expand_control_tar(name: str, data: bytes) -> bytes | None:
+    """The tar in control.tar member `name`, or None when it is damaged or of an unknown
+    compression. Decompressed as a stream with a bound: PackageError past MAX_CONTROL_TAR."""
+    limit = MAX_CONTROL_TAR
     try:
-        if name == "control.tar.gz":
-            return zlib.decompress(data, 16 + zlib.MAX_WBITS)
-        if name == "control.tar.xz":
-            return lzma.decompress(data, lzma.FORMAT_XZ)
-        if name == "control.tar.zst":
-            return zstandard.ZstdDecompressor().decompressobj().decompress(data)
         if name == "control.tar":
-            return data
-    except (zlib.error, lzma.LZMAError, zstandard.ZstdError):
+            tar = data
+        elif name == "control.tar.zst":
+            tar = _read_bounded(zstandard.ZstdDecompressor().stream_reader(data).read, limit)
+        elif name in _STREAMS:
+            stream = _STREAMS[name]()
+            tar = stream.decompress(data, limit + 1)
+            if len(tar) <= limit and not stream.eof:
+                return None  # truncated
+        else:
+            return None
+    except (zlib.error, lzma.LZMAError, zstandard.ZstdError, OSError, EOFError):
         return None
-    return None
+    if len(tar) > limit:
+        raise control_tar_too_big(name)
+    return tar
+
+
+def control_text_in(name: str, size: int, read: Callable[[], bytes]) -> str:
+    """The text of ./control in the control.tar member `name` of `size` bytes that `read` gives,
+    in any layout tarfile reads (the reader of unusual packages); PackageError says why not."""
+    if size > MAX_CONTROL_TAR:
+        raise control_tar_too_big(name)
+    tar = expand_control_tar(name, read())
+    if tar is None:
+        raise PackageError(f"{name} cannot be decompressed")
+    try:
+        with tarfile.open(fileobj=io.BytesIO(tar), mode="r:") as archive:
+            for info in archive:
+                if info.name.encode() in CONTROL_NAMES:
+                    member = archive.extractfile(info) if info.isfile() else None
+                    if member is None:
+                        raise PackageError(f"{name}: control is not a regular file")
+                    return member.read().decode("utf-8")
+    except tarfile.TarError as exc:
+        raise PackageError(f"{name}: {exc}") from exc
+    raise PackageError(f"{name} holds no control file")
 
 
 def _octal(field: bytes) -> int | None:
@@ -94,8 +160,8 @@ def read_control_text(path: str) -> str | None:
             names.append(name)
             if control is None and name.startswith("control.tar"):
                 if size > MAX_CONTROL_TAR:
-                    return None
-                tar = _decompress(name, handle.read(size))
+                    raise control_tar_too_big(name)
+                tar = expand_control_tar(name, handle.read(size))
                 if tar is None:
                     return None
                 control = _control_in_tar(tar)

@@ -14,7 +14,7 @@ from debian.deb822 import Deb822
 
 from publisher.aptstanza import Stanza, canonical_name, dump_field, is_repository_field
 from publisher.controltext import check_control_text
-from publisher.debcontrol import read_control_text
+from publisher.debcontrol import CONTROL_MEMBERS, control_text_in, read_control_text
 from publisher.errors import PackageError, unreadable_input
 from publisher.hashing import Digests, digest_file
 
@@ -121,7 +121,9 @@ def read_deb(path: Path) -> DebPackage:
             deb = debfile.DebFile(str(path))
             try:
                 _check_not_truncated(deb, path.stat().st_size)
-                text = deb.control.get_content("control", encoding="utf-8")
+                # python-debian finds the member; control_text_in decompresses it with a bound.
+                (member,) = (m for m in deb.getmembers() if m.name in CONTROL_MEMBERS)
+                text = control_text_in(member.name, member.size, member.read)
             finally:
                 deb.close()
         control = Deb822(text)

@@ -144,3 +144,14 @@ def test_field_names_in_lower_case_are_the_same_fields(tmp_path, key_dir, store)
     assert done.returncode == 0, done.stderr
     assert (store / "pool/main/r/r2-src/r2-lower_1.0_all.deb").is_file()
     assert "\nPackage: r2-lower\n" in packages_text(store)
+
+
+def test_a_control_tar_that_expands_past_the_bound_is_refused(tmp_path, key_dir, store):
+    # About 80 KiB on disk, 80 MiB once decompressed: past the 64 MiB bound on control.tar.
+    control = HEAD.replace(b"sneaky", b"r2-bomb") + DESCRIPTION
+    deb = assemble_deb(tmp_path / "r2-bomb_1.0_all.deb", control, ("./bomb", 80 << 20))
+    assert deb.stat().st_size < 200 << 10
+    assert dpkg_field(deb, "Package") == "r2-bomb"
+    before = tree_digest(store)
+    reason = "control.tar.gz is larger than 64 MiB"
+    assert_refused(publish(store, key_dir, deb), deb, reason, store, before)

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import bz2
+import gzip
 import io
+import lzma
+import re
 import tarfile
 
 import pytest
+import zstandard
 from debian import debfile
 
+from publisher import debcontrol
 from publisher.debcontrol import read_control_text
+from publisher.debpkg import read_deb
+from publisher.errors import PackageError
 from tests.support.debs import ar, build_deb, debian_debs
 
 
@@ -92,3 +100,42 @@ def test_truncated_and_foreign_files_go_to_the_library(tmp_path):
     text = tmp_path / "text.deb"
     text.write_text("hello\n")
     assert read_control_text(str(text)) is None
+
+
+def _bomb_tar(size: int) -> bytes:
+    """A tar whose ./control is ordinary and whose other member is `size` zero bytes."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.GNU_FORMAT) as tar:
+        for name, body in (
+            ("./control", b"Package: x\nVersion: 1\nArchitecture: all\n"),
+            ("./bomb", bytes(size)),
+        ):
+            info = tarfile.TarInfo(name)
+            info.size = len(body)
+            tar.addfile(info, io.BytesIO(body))
+    return buffer.getvalue()
+
+
+COMPRESSORS = {
+    "control.tar.gz": lambda data: gzip.compress(data, 9),
+    "control.tar.xz": lambda data: lzma.compress(data, lzma.FORMAT_XZ),
+    "control.tar.zst": lambda data: zstandard.ZstdCompressor().compress(data),
+    "control.tar.bz2": bz2.compress,
+    "control.tar": lambda data: data,
+}
+
+
+@pytest.mark.parametrize("member", sorted(COMPRESSORS))
+def test_control_tar_past_the_bound_is_refused_by_both_readers(tmp_path, monkeypatch, member):
+    monkeypatch.setattr(debcontrol, "MAX_CONTROL_TAR", 1 << 20)
+    small = COMPRESSORS[member](_bomb_tar(500 << 10))
+    assert "Package: x" in debcontrol.control_text_in(member, len(small), lambda: small)
+    big = COMPRESSORS[member](_bomb_tar(2 << 20))
+    with pytest.raises(PackageError, match=rf"^{re.escape(member)} is larger than 1 MiB$"):
+        debcontrol.control_text_in(member, len(big), lambda: big)
+    path = tmp_path / "bomb.deb"
+    path.write_bytes(ar((b"debian-binary", b"2.0\n"), (member.encode(), big), (b"data.tar", b"")))
+    with pytest.raises(PackageError, match="is larger than 1 MiB"):
+        read_control_text(str(path))
+    with pytest.raises(PackageError, match=rf"^{re.escape(str(path))}: not a valid .deb \("):
+        read_deb(path)
