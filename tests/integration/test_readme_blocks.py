@@ -36,14 +36,15 @@ from pathlib import Path
 
 import pytest
 
+from publisher.cli import main
 from publisher.serve import ACCESS_TTL
 from tests.support.apt import AptClient
 from tests.support.pages import page_snippets
-from tests.support.publishers import r2repo_env
+from tests.support.publishers import publish_argv, r2repo_env
 from tests.support.readme import Block, marked, under
 from tests.support.rpmclients import DnfClient, run
 from tests.support.s3 import s3_env
-from tests.support.server import fetch, free_port
+from tests.support.server import fetch, free_port, serving
 
 PRIVATE_HEADING = "Private repositories"
 CLIENTS = ("apt-client", "dnf-client")
@@ -261,3 +262,31 @@ def test_readme_blocks_run_as_written(place: Place) -> None:
         run_script(place, "\n".join(held) + "\n", "revoke")
         time.sleep(ACCESS_TTL + 0.5)
         assert "401" in private_update(place, lines, auth_text)
+
+
+def test_readme_says_what_dnf_says_of_a_script_in_an_empty_root(tmp_path: Path, key_dir) -> None:
+    """The README's note under the dnf example: an install script needs /bin/sh, which an empty
+    installroot lacks; dnf's own words are quoted there."""
+    (tmp_path / "post").write_text("#!/bin/sh\ntrue\n")
+    (tmp_path / "tool").write_text("#!/bin/sh\necho tool\n")
+    built = [
+        "build", "--name", "withpost", "--version", "1.0", "--arch", "all",
+        "--maintainer", "Me <me@example.com>", "--description", "x",
+        "--file", f"{tmp_path / 'tool'}=/usr/bin/withpost",
+        "--after-install", str(tmp_path / "post"), "--format", "rpm",
+        "--output-dir", str(tmp_path / "dist"),
+    ]  # fmt: skip
+    assert main(built) == 0
+    port = free_port()
+    rpm = next((tmp_path / "dist").glob("*.rpm"))
+    assert main(publish_argv(tmp_path / "store", key_dir, f"http://127.0.0.1:{port}", rpm)) == 0
+    dnf = DnfClient(tmp_path / "dnf")
+    with serving(tmp_path / "store", port):
+        dnf.add_repo_file((tmp_path / "store/rpm/r2repo.repo").read_text())
+        failed = dnf.dnf("install", "withpost", check=False)
+    said = "nothing provides /bin/sh needed by"
+    assert failed.returncode != 0 and said in failed.stdout + failed.stderr
+    readme = " ".join(
+        block for block in (Path(__file__).parents[2] / "README.md").read_text().split()
+    )
+    assert f"`{said} ...`" in readme
