@@ -10,8 +10,10 @@ from publisher.build import build_packages
 from publisher.build.spec import make_spec
 from publisher.keys import resolve_signing_keys
 from publisher.publish import PublishOptions, publish, read_inputs
+from publisher.repofile import DEFAULT_REPO_ID, DEFAULT_ROOT
 from publisher.signing import Signer
 from publisher.stores import open_store
+from routes.snippets import apt_line, yum_repo_download
 
 DIST = "stable"
 # (name, version, architecture, what the installed program prints)
@@ -56,8 +58,8 @@ def run_demo(
             say(f"published {line}")
     root = store_dir.resolve()
     say(f"repository in {root}")
-    say(f"apt:  deb [signed-by={root / 'key.gpg'}] {url}/ {DIST} main")
-    say(f"dnf:  curl -o /etc/yum.repos.d/r2repo.repo {url}/rpm/r2repo.repo")
+    say(f"apt:  {apt_line(f'{url}/', DIST, ['main'], str(root / 'key.gpg'))}")
+    say(f"dnf:  {yum_repo_download(url, DEFAULT_ROOT, DEFAULT_REPO_ID)}")
     say(f"public key: {root / 'key.asc'} (also served at {url}/key.asc)")
     if serve:
         from publisher import serve as server
