@@ -24,8 +24,11 @@ HEADER_MAGIC = b"\x8e\xad\xe8\x01"
 SIGTAG_SIZE = 1000  # header + payload size (int32)
 SIGTAG_LONGSIZE = 270  # the same, int64, for packages over 4 GiB
 SIGTAG_SHA256 = 273  # hex SHA-256 of the main header
-NAME_RE = re.compile(r"^[A-Za-z0-9_+][A-Za-z0-9._+-]*$")
-EVR_PART_RE = re.compile(r"^[A-Za-z0-9._+~^]+$")
+# Each goes into the package's file name and location (name-version-release.arch.rpm): no "/",
+# no blank, no newline (matched whole, as "$" would let a final newline through).
+NAME_RE = re.compile(r"[A-Za-z0-9_+][A-Za-z0-9._+-]*")
+EVR_PART_RE = re.compile(r"[A-Za-z0-9._+~^]+")
+ARCH_RE = re.compile(r"[A-Za-z0-9_]+")  # what rpm's own arches are made of (x86_64, noarch)
 NEVRA = tuple[str, str, str, str, str]
 
 
@@ -206,11 +209,13 @@ def _read_header(path: Path) -> cr.Package:
         raise PackageError(
             f"{path}: source RPMs are not published (r2repo serves binary repositories)"
         )
-    if not NAME_RE.match(package.name or ""):
+    if not NAME_RE.fullmatch(package.name or ""):
         raise PackageError(f"{path}: invalid package name {package.name!r}")
     for label, value in (("version", package.version), ("release", package.release)):
-        if not value or not EVR_PART_RE.match(value):
+        if not value or not EVR_PART_RE.fullmatch(value):
             raise PackageError(f"{path}: invalid {label} {value!r}")
+    if not ARCH_RE.fullmatch(package.arch or ""):
+        raise PackageError(f"{path}: invalid architecture {package.arch!r} (A-Z a-z 0-9 _ only)")
     if package.epoch and not package.epoch.isdigit():
         raise PackageError(f"{path}: invalid epoch {package.epoch!r}")
     return package

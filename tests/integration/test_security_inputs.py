@@ -11,6 +11,9 @@ from pathlib import Path
 import pytest
 from debian.deb822 import Packages
 
+from publisher.build.arches import Arch
+from publisher.build.rpm import write_rpm
+from publisher.build.spec import PackageSpec
 from tests.conftest import tree_digest
 from tests.support.debs import assemble_deb, build_deb
 from tests.support.publishers import publish_argv, run_r2repo
@@ -155,3 +158,40 @@ def test_a_control_tar_that_expands_past_the_bound_is_refused(tmp_path, key_dir,
     before = tree_digest(store)
     reason = "control.tar.gz is larger than 64 MiB"
     assert_refused(publish(store, key_dir, deb), deb, reason, store, before)
+
+
+def write_rpm_file(path: Path, arch: str = "noarch", version: str = "1.0") -> Path:
+    """An .rpm from r2repo's own writer, which takes any architecture (rpmbuild does not)."""
+    spec = PackageSpec(
+        name="r2-arch",
+        version=version,
+        arch=Arch("all", arch),
+        maintainer="T <t@example.com>",
+        description="d",
+        files=[],
+    )
+    with path.open("wb") as out:
+        write_rpm(spec, [], 1_700_000_000, out)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("arch", "version", "reason"),
+    [
+        ("noarch/../../../../zz", "1.0", "invalid architecture 'noarch/../../../../zz'"),
+        ("no arch", "1.0", "invalid architecture 'no arch'"),
+        ("x86_64\n", "1.0", "invalid architecture 'x86_64\\n'"),
+        ("noarch", "1.0\n", "invalid version '1.0\\n'"),
+    ],
+    ids=["dot-dot", "blank", "arch-newline", "version-newline"],
+)
+def test_an_rpm_header_cannot_steer_its_location(tmp_path, key_dir, arch, version, reason):
+    store = tmp_path / "store"
+    good = write_rpm_file(tmp_path / "good.rpm")
+    done = publish(store, key_dir, good)
+    assert done.returncode == 0, done.stderr
+    bad = write_rpm_file(tmp_path / "bad.rpm", arch, version)
+    query = ["rpm", "-qp", "--nosignature", "--qf", "%{ARCH}|%{VERSION}", str(bad)]
+    assert subprocess.run(query, capture_output=True, text=True).stdout == f"{arch}|{version}"
+    before = tree_digest(tmp_path)
+    assert_refused(publish(store, key_dir, bad), bad, reason, tmp_path, before)
