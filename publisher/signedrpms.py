@@ -29,6 +29,32 @@ def _new(state: RpmRootState, rpm: RpmPackage) -> bool:
     return stored is None or stored.pkgId != rpm.sha256
 
 
+def _stored_copy(
+    store: Store, state: RpmRootState, rpm: RpmPackage, checker: SignatureChecker, replace: bool
+) -> RpmPackage | None:
+    """`rpm` as the root already holds it signed by the repository's keys, or None: sign it.
+    Raise where the root holds this name and version otherwise (unless `replace`)."""
+    stored = state.packages.get(rpm.nevra)
+    if stored is None:
+        return None
+    key = f"{state.root}/{stored.location_href}"
+    headers = stored_headers(store, key, int(stored.size_package))
+    same = headers.same_package(file_headers(rpm.path))
+    if same and signature_problem(headers, checker) is None:
+        # The stored copy's checksum: the root reports the input as unchanged.
+        return dataclasses.replace(
+            rpm, metadata=dataclasses.replace(rpm.metadata, pkgId=stored.pkgId)
+        )
+    if replace:
+        return None
+    if same:
+        raise ConflictError(
+            f"{rpm.path}: {describe_nevra(rpm.nevra)} is already in {state.root} without "
+            "a signature by the repository's keys (use --replace to publish it signed)"
+        )
+    raise other_bytes(rpm.path, rpm.nevra, state.root)
+
+
 def sign_packages(
     store: Store,
     state: RpmRootState,
@@ -46,31 +72,17 @@ def sign_packages(
     carries its time, so signing again gives other bytes, and republishing the same input would
     be refused as a conflict.
     """
-    to_sign: list[RpmPackage] = []
-    kept: list[RpmPackage] = []
-    with SignatureChecker(keyring) as checker:
-        for rpm in rpms:
-            stored = state.packages.get(rpm.nevra)
-            if stored is None:
-                to_sign.append(rpm)
-                continue
-            key = f"{state.root}/{stored.location_href}"
-            headers = stored_headers(store, key, int(stored.size_package))
-            same = headers.same_package(file_headers(rpm.path))
-            if same and signature_problem(headers, checker) is None:
-                # The stored copy's checksum: the root reports the input as unchanged.
-                metadata = dataclasses.replace(rpm.metadata, pkgId=stored.pkgId)
-                kept.append(dataclasses.replace(rpm, metadata=metadata))
-            elif replace:
-                to_sign.append(rpm)
-            elif same:
-                raise ConflictError(
-                    f"{rpm.path}: {describe_nevra(rpm.nevra)} is already in {state.root} without "
-                    "a signature by the repository's keys (use --replace to publish it signed)"
-                )
-            else:
-                raise other_bytes(rpm.path, rpm.nevra, state.root)
-        _check_unsigned_rest(store, state, {rpm.nevra for rpm in rpms}, checker, repo_id)
+    to_sign, kept = list(rpms), []
+    if state.packages:  # else nothing to compare with (and no gpgv needed)
+        with SignatureChecker(keyring) as checker:
+            to_sign = []
+            for rpm in rpms:
+                stored = _stored_copy(store, state, rpm, checker, replace)
+                if stored is None:
+                    to_sign.append(rpm)
+                else:
+                    kept.append(stored)
+            _check_unsigned_rest(store, state, {rpm.nevra for rpm in rpms}, checker, repo_id)
     signed = map_in_workers(read_rpm, [sign_rpm(rpm.path, scratch, signer) for rpm in to_sign])
     return kept + signed
 
