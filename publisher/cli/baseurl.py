@@ -10,7 +10,8 @@ from publisher.baseurl import set_base_url
 from publisher.cli.common import (
     check_name,
     check_rpm_path,
-    open_signer,
+    open_trusted_signer,
+    rotate_option,
     say,
     signing_option,
     store_option,
@@ -37,12 +38,14 @@ from publisher.stores.open import StoreLocation
     help="Repo id the root was published with (its .repo file's name).",
 )
 @signing_option
+@rotate_option
 @click.argument("url")
 def command(
     store: StoreLocation,
     rpm_path: str,
     repo_name: str,
     signing_keys: tuple[Path, ...],
+    rotate_key: bool,
     url: str,
 ) -> None:
     """Point the RPM repository's .repo file at URL, the address clients reach the store's root
@@ -52,6 +55,6 @@ def command(
     check_rpm_path(rpm_path)
     check_name("repo name", repo_name)
     target = open_store(store)
-    with open_signer(signing_keys, wait=False) as signer:
+    with open_trusted_signer(target, [rpm_path], signing_keys, rotate_key) as signer:
         outcome = set_base_url(target, rpm_path, repo_name, url, signer, reporter_for(say))
     report_outcome(rpm_path, outcome)

@@ -13,8 +13,10 @@ import click
 from click.core import ParameterSource
 
 from publisher.errors import R2repoError
-from publisher.keys import resolve_signing_keys
+from publisher.keys import key_to_make, resolve_signing_keys
+from publisher.repokeys import TrustRoot
 from publisher.signing import Signer
+from publisher.stores import Store
 from publisher.stores.open import StoreLocation, check_location, is_s3
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
@@ -114,6 +116,23 @@ def open_signer(signing_keys: Sequence[Path], wait: bool = True) -> Signer:
     signer = Signer(resolve_signing_keys(signing_keys, say), warn=lambda w: say(f"warning: {w}"))
     if wait:
         signer.ready()
+    return signer
+
+
+def open_trusted_signer(
+    store: Store, rpm_roots: Sequence[str], signing_keys: Sequence[Path], rotate: bool
+) -> Signer:
+    """A signer whose keys the store publishes (or, with `rotate`, will publish beside its
+    own); refused before a key is made for a store that has keys already."""
+    trust_root = TrustRoot(store, rpm_roots)
+    if key_to_make(signing_keys):
+        trust_root.refuse_new_key(rotate)
+    signer = open_signer(signing_keys)
+    try:
+        trust_root.check(signer, rotate)
+    except BaseException:
+        signer.close()
+        raise
     return signer
 
 

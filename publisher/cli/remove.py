@@ -12,18 +12,16 @@ from publisher.aptpublish import AptChange, check_dist, publish_dist
 from publisher.cli.common import (
     check_name,
     check_rpm_path,
-    open_signer,
+    open_trusted_signer,
     report,
     rotate_option,
     say,
     signing_option,
     store_option,
 )
-from publisher.keys import key_to_make
 from publisher.outcome import Outcome
 from publisher.progress import reporter_for
 from publisher.removal import Removal
-from publisher.repokeys import TrustRoot
 from publisher.repository import check_repository
 from publisher.stores import open_store
 from publisher.stores.open import StoreLocation
@@ -65,11 +63,8 @@ def command(
     # Removing needs the marker: an empty store, or one whose files another tool wrote, is refused
     # before anything is planned (publish alone may mark an empty store).
     check_repository(target, writing=False)
-    trust_root = TrustRoot(target, [rpm_path] if rpm_path else [])
-    if key_to_make(signing_keys):
-        trust_root.refuse_new_key(rotate_key)
-    with open_signer(signing_keys) as signer:
-        trust_root.check(signer, rotate_key)
+    roots = [rpm_path] if rpm_path else []
+    with open_trusted_signer(target, roots, signing_keys, rotate_key) as signer:
         # Both sides are checked before either commits, as publish does: a package missing from
         # one of them removes nothing at all.
         commits: list[tuple[str, Callable[..., Outcome]]] = []

@@ -58,10 +58,11 @@ def commands(store: Path, tmp_path: Path) -> dict[str, list[str | Path]]:
         "remove": ["remove", "--store", store, "--dist", "bookworm", "hello=1.2.0"],
         "remove-rpm": ["remove", "--store", store, "--rpm-path", "rpm", "hello"],
         "release": ["release", "--store", store, "--dist", "bookworm", *shell_args()],
+        "set-base-url": ["set-base-url", "--store", store, "http://pkg.example.com"],
     }
 
 
-@pytest.mark.parametrize("command", ["publish", "remove", "remove-rpm", "release"])
+@pytest.mark.parametrize("command", ["publish", "remove", "remove-rpm", "release", "set-base-url"])
 @pytest.mark.parametrize("key", ["none", "other file", "other env"])
 def test_signing_with_a_key_the_repository_does_not_publish_is_refused(
     command, key, repo, r2repo, key_dir, second_key_dir, tmp_path, monkeypatch
