@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+import createrepo_c as cr
+
 from publisher.errors import PackageError
 from publisher.rpmpkg import HEADER_MAGIC, LEAD_SIZE, _signature_header
 from publisher.sigcheck import SignatureChecker
@@ -21,6 +23,7 @@ from publisher.stores import Store
 SIGTAG_DSA = 267
 SIGTAG_RSA = 268  # any non-DSA key's header signature (RSA, EdDSA), despite its name
 BIN_TYPE = 7
+MISSING = "missing from the store"
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,21 @@ def file_headers(path: Path) -> RpmHeaders:
 def stored_headers(store: Store, key: str, size: int) -> RpmHeaders:
     with store.open_read(key) as stream:
         return read_headers(stream, size)
+
+
+def stored_signature_problem(
+    store: Store, root: str, package: cr.Package, checker: SignatureChecker
+) -> str | None:
+    """signature_problem of a package of the RPM root `root`, as its primary entry places it
+    (MISSING when the store lacks it)."""
+    key = f"{root}/{package.location_href}"
+    try:
+        headers = stored_headers(store, key, int(package.size_package))
+    except FileNotFoundError:
+        return MISSING
+    except PackageError as error:
+        return f"unreadable header ({error})"
+    return signature_problem(headers, checker)
 
 
 def signature_problem(headers: RpmHeaders, checker: SignatureChecker) -> str | None:

@@ -14,7 +14,12 @@ from pathlib import Path
 
 from publisher.errors import ConflictError, R2repoError
 from publisher.rpmpkg import NEVRA, RpmPackage, describe_nevra, read_rpm
-from publisher.rpmsig import file_headers, signature_problem, stored_headers
+from publisher.rpmsig import (
+    file_headers,
+    signature_problem,
+    stored_headers,
+    stored_signature_problem,
+)
 from publisher.rpmsign import sign_rpm
 from publisher.sigcheck import SignatureChecker
 from publisher.signing import Signer
@@ -22,6 +27,11 @@ from publisher.stores import Store
 from publisher.workers import map_in_workers
 from publisher.yumpublish import other_bytes, stored_repo_file
 from publisher.yumstate import RpmRootState
+
+
+def _first_of(items: list[str]) -> str:
+    """The first of `items` for a one-line message, and how many more there are."""
+    return items[0] + (f" (and {len(items) - 1} more)" if len(items) > 1 else "")
 
 
 def _new(state: RpmRootState, rpm: RpmPackage) -> bool:
@@ -96,18 +106,13 @@ def _check_unsigned_rest(
     if promise is not None and promise.gpgcheck:
         return  # checked when it was turned on, and every publish since
     unsigned = [
-        nevra
+        describe_nevra(nevra)
         for nevra, stored in state.packages.items()
-        if nevra not in given
-        and signature_problem(
-            stored_headers(store, f"{state.root}/{stored.location_href}", stored.size_package),
-            checker,
-        )
+        if nevra not in given and stored_signature_problem(store, state.root, stored, checker)
     ]
     if unsigned:
-        more = f" (and {len(unsigned) - 1} more)" if len(unsigned) > 1 else ""
         raise R2repoError(
-            f"{state.root}: {describe_nevra(unsigned[0])}{more} has no signature by the "
+            f"{state.root}: {_first_of(unsigned)} has no signature by the "
             f"repository's keys; --sign-packages would make {state.root}/{repo_id}.repo say "
             "gpgcheck=1 and dnf refuse them: publish them again in the same command "
             "(with --replace), or remove them"
@@ -130,11 +135,12 @@ def require_signed(
     if not new:
         return
     with SignatureChecker(keyring()) as checker:
-        unsigned = [rpm for rpm in new if signature_problem(file_headers(rpm.path), checker)]
+        unsigned = [
+            str(rpm.path) for rpm in new if signature_problem(file_headers(rpm.path), checker)
+        ]
     if unsigned:
-        more = f" (and {len(unsigned) - 1} more)" if len(unsigned) > 1 else ""
         raise R2repoError(
-            f"{unsigned[0].path}{more}: not signed by the repository's keys, and "
+            f"{_first_of(unsigned)}: not signed by the repository's keys, and "
             f"{promise.key} says gpgcheck=1 (dnf installs only signed packages): "
             "publish with --sign-packages"
         )

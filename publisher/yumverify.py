@@ -13,10 +13,9 @@ import gzip
 import lzma
 from collections.abc import Callable
 
-from publisher.errors import PackageError
 from publisher.hashing import digest_bytes
 from publisher.repofile import RepoFile
-from publisher.rpmsig import signature_problem, stored_headers
+from publisher.rpmsig import MISSING, stored_signature_problem
 from publisher.sigcheck import SignatureChecker
 from publisher.stores import Store
 from publisher.yumrepair import signature_behind
@@ -135,13 +134,6 @@ class RpmRootCheck:
             return
         for package in state.packages.values():
             key = f"{self.root}/{package.location_href}"
-            try:
-                problem = signature_problem(
-                    stored_headers(self.store, key, int(package.size_package)), self.checker
-                )
-            except FileNotFoundError:
-                continue  # the size check reports it
-            except PackageError as error:
-                problem = f"unreadable header ({error})"
-            if problem:
+            problem = stored_signature_problem(self.store, self.root, package, self.checker)
+            if problem and problem != MISSING:  # the size check reports a missing package
                 self.problems.append(f"{key}: {problem}, and {promises[0]} says gpgcheck=1")
