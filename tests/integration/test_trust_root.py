@@ -88,16 +88,23 @@ def test_signing_with_a_key_the_repository_does_not_publish_is_refused(
     assert not Path(".r2repo").exists()
 
 
-def test_a_new_repository_still_gets_a_key_made_once(r2repo, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
+def test_a_key_is_made_for_a_new_repository_only(r2repo, tmp_path, monkeypatch):
     monkeypatch.delenv("R2REPO_SIGNING_KEY", raising=False)
-    rpm = build_rpm(tmp_path, "first", "1.0")
-    first = r2repo("publish", "--store", tmp_path / "repo", rpm)
-    assert first.code == 0, first
-    assert "generated a new signing key" in first.err
-    second = r2repo("publish", "--store", tmp_path / "repo", build_rpm(tmp_path, "two", "1.0"))
-    assert second.code == 0, second
-    assert "generated" not in second.err
+    store, first_dir, other_dir = tmp_path / "repo", tmp_path / "first", tmp_path / "other"
+    first_dir.mkdir()
+    other_dir.mkdir()
+    monkeypatch.chdir(first_dir)
+    made = r2repo("publish", "--store", store, build_rpm(tmp_path, "one", "1.0"))
+    assert made.code == 0, made
+    assert "generated a new signing key" in made.err
+    before = tree_digest(store)
+    monkeypatch.chdir(other_dir)  # the newcomer's mistake: another directory, no key
+    refused = r2repo("publish", "--store", store, build_rpm(tmp_path, "two", "1.0"))
+    assert refused.code == 1 and "no signing key given" in refused.err, refused
+    assert tree_digest(store) == before and not (other_dir / ".r2repo").exists()
+    monkeypatch.chdir(first_dir)  # where the key was made: reused
+    reused = r2repo("publish", "--store", store, build_rpm(tmp_path, "two", "1.0"))
+    assert reused.code == 0 and "generated" not in reused.err, reused
 
 
 def gpgv_status(keyring: Path, *files: Path) -> str:
