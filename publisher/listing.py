@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from publisher.aptpaths import dist_prefix
 from publisher.aptstate import read_dist
+from publisher.errors import R2repoError
 from publisher.stores import Store
 from publisher.yumstate import read_rpm_root
 
@@ -36,6 +38,29 @@ def dist_names(store: Store) -> list[str]:
 def rpm_roots(store: Store) -> list[str]:
     suffix = "/" + REPOMD
     return sorted(info.key[: -len(suffix)] for info in store.list() if info.key.endswith(suffix))
+
+
+def _refuse_case_twin(kind: str, name: str, existing: Iterable[str]) -> None:
+    for other in existing:
+        if other != name and other.casefold() == name.casefold():
+            raise R2repoError(
+                f"{kind} {name!r}: differs only in case from the existing {other!r}, and would "
+                f"be a second repository beside it; give {other!r}"
+            )
+
+
+def check_new_dist_name(store: Store, dist: str) -> None:
+    """Refuse a new dist named like an existing one but for case (Bookworm beside bookworm).
+
+    Only a dist that does not exist yet costs a listing of dists/."""
+    if store.head(dist_prefix(dist) + "InRelease") is None:
+        _refuse_case_twin("dist", dist, dist_names(store))
+
+
+def check_new_rpm_root(store: Store, root: str) -> None:
+    """The same for an RPM repository path (rpm/EL9 beside rpm/el9); a new one lists the store."""
+    if store.head(f"{root}/{REPOMD}") is None:
+        _refuse_case_twin("rpm path", root, rpm_roots(store))
 
 
 def list_rpms(store: Store, root: str | None = None) -> Iterator[ListedPackage]:

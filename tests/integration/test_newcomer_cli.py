@@ -205,3 +205,38 @@ def test_remove_needs_dist_or_rpm_path(r2repo, key, tmp_path):
     store = published_both(r2repo, key, tmp_path)
     done = r2repo("remove", "--store", store, *key, "hello")
     assert done.code == 2 and "--dist" in done.err and "--rpm-path" in done.err, done
+
+
+# -- names that differ only in case ---------------------------------------------------------------
+
+
+def test_a_dist_differing_only_in_case_is_refused(r2repo, key, deb, tmp_path):
+    store = tmp_path / "repo"
+    assert r2repo("publish", "--store", store, "--dist", "bookworm", *key, deb).code == 0
+    before = tree_digest(store)
+    done = r2repo("publish", "--store", store, "--dist", "Bookworm", *key, deb)
+    one_line_error(done, "'Bookworm'", "'bookworm'")
+    assert tree_digest(store) == before
+    # The existing dist itself and a really new one are fine.
+    assert r2repo("publish", "--store", store, "--dist", "bookworm", *key, deb).code == 0
+    assert r2repo("publish", "--store", store, "--dist", "trixie", *key, deb).code == 0
+
+
+def test_an_rpm_path_differing_only_in_case_is_refused(r2repo, key, tmp_path):
+    store = tmp_path / "repo"
+    built = r2repo("build", *hello_options(tmp_path, "1.0"), "--format", "rpm", "--output-dir",
+                   tmp_path / "out")  # fmt: skip
+    assert built.code == 0, built
+    (rpm,) = (tmp_path / "out").iterdir()
+    assert r2repo("publish", "--store", store, "--rpm-path", "rpm/el9", *key, rpm).code == 0
+    before = tree_digest(store)
+    done = r2repo("publish", "--store", store, "--rpm-path", "rpm/EL9", *key, rpm)
+    one_line_error(done, "'rpm/EL9'", "'rpm/el9'")
+    assert tree_digest(store) == before
+
+
+def test_a_directory_given_as_a_package_is_named_a_directory(r2repo, key, deb, tmp_path):
+    store = tmp_path / "repo"
+    done = r2repo("publish", "--store", store, "--dist", "bookworm", *key, deb.parent)
+    one_line_error(done, f"{deb.parent}: is a directory", "*.deb")
+    assert not store.exists()
