@@ -16,7 +16,9 @@ from bench import report
 from bench.endtoend import end_to_end_figures
 from bench.floor import floor_figures
 from bench.publishing import DebScenarios, RpmScenarios, memory_figures
+from bench.remote import FULL_REMOTE, QUICK_REMOTE, remote_figures
 from bench.results import Figures, Table
+from bench.s3link import s3_link
 from bench.serving import serving_figures
 from bench.sets import Sets, files_in
 from bench.tools import make_key
@@ -82,12 +84,15 @@ def main(argv: list[str] | None = None) -> int:
         help="where the repositories are written (default: /dev/shm when it has room)",
     )
     parser.add_argument(
-        "--only", choices=["apt", "rpm", "serve", "e2e"], action="append", help="some scenarios"
+        "--only",
+        choices=["apt", "rpm", "serve", "e2e", "s3", "s3-deb", "s3-rpm"],
+        action="append",
+        help="some scenarios (s3: scenario 8, .debs and .rpms; s3-deb, s3-rpm: one of them)",
     )
     args = parser.parse_args(argv)
     scale = QUICK if args.quick else FULL
     out = args.out or (ROOT / "docs" / "benchmarks.md")
-    only = set(args.only or ["apt", "rpm", "serve", "e2e"])
+    only = set(args.only or ["apt", "rpm", "serve", "e2e", "s3"])
     cache = args.cache.resolve()
     compile_sources()
     key = make_key(cache / "key")
@@ -153,6 +158,12 @@ def main(argv: list[str] | None = None) -> int:
                 end_to_end_figures(serve_store, key.secret.parent / "key.gpg", work, chosen,
                                    scale.serve_runs)
             )  # fmt: skip
+        remote_kinds = {kind for kind in ("deb", "rpm") if {"s3", f"s3-{kind}"} & only}
+        if remote_kinds:
+            remote = QUICK_REMOTE if args.quick else FULL_REMOTE
+            say(f"scenario 8: publishing to S3 over {remote.one_way * 2000:.0f} ms round trips")
+            with s3_link(remote.one_way) as link:
+                sections.append(remote_figures(sets, key, work, link, remote, remote_kinds))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     rendered = report.render(sections, scale.name, work_filesystem)

@@ -61,21 +61,22 @@ def _list_file(work: Path, files: list[Path]) -> Path:
 class R2repo:
     name = "r2repo"
 
-    def __init__(self, key: Key) -> None:
+    def __init__(self, key: Key, env: dict[str, str] | None = None) -> None:
         self.key = key
+        self.env = env or {}  # an S3 endpoint and its credentials (scenario 8)
 
-    def publish(self, store: Path, files: list[Path], work: Path, *extra: str) -> Run:
+    def publish(self, store: Path | str, files: list[Path], work: Path, *extra: str) -> Run:
         command = [sys.executable, "-m", "bench.r2run", "publish", "--store", str(store)]
         command += ["--signing-key", str(self.key.secret), *extra]
         command += ["--files-from", str(_list_file(work, files))]
-        return run(command, env=self.environment())
+        return run(command, env={**self.environment(), **self.env})
 
     @staticmethod
     def environment() -> dict[str, str]:
         """r2repo from this checkout."""
         return {"PYTHONPATH": str(Path(__file__).resolve().parents[1])}
 
-    def publish_debs(self, store: Path, files: list[Path], work: Path) -> Run:
+    def publish_debs(self, store: Path | str, files: list[Path], work: Path) -> Run:
         return self.publish(store, files, work, "--dist", DIST)
 
 
@@ -104,14 +105,20 @@ class Reprepro:
 class Aptly:
     name = "aptly"
 
-    def __init__(self, key: Key) -> None:
+    def __init__(self, key: Key, s3: dict[str, str] | None = None) -> None:
         self.key = key
+        # aptly's S3PublishEndpoints entry "bench" (scenario 8): it publishes there, not to disk
+        self.s3 = s3
+        self.target = ["s3:bench:"] if s3 else []
 
     def _config(self, base: Path) -> Path:
         config = base / "aptly.conf"
         if not config.exists():
             base.mkdir(parents=True, exist_ok=True)
-            config.write_text(json.dumps({"rootDir": str(base / "root"), "gpgProvider": "gpg"}))
+            settings: dict[str, object] = {"rootDir": str(base / "root"), "gpgProvider": "gpg"}
+            if self.s3:
+                settings["S3PublishEndpoints"] = {"bench": self.s3}
+            config.write_text(json.dumps(settings))
         return config
 
     def _command(self, base: Path, *args: str) -> list[str]:
@@ -128,7 +135,7 @@ class Aptly:
                               "benchrepo"),
                 self._command(base, "repo", "add", "benchrepo", str(directory)),
                 self._command(base, "publish", "repo", f"-architectures={','.join(ARCHES)}",
-                              *sign, "benchrepo"),
+                              *sign, "benchrepo", *self.target),
             ],
             env=self._env(),
         )  # fmt: skip
@@ -138,7 +145,7 @@ class Aptly:
         return run_all(
             [
                 self._command(base, "repo", "add", "benchrepo", str(deb)),
-                self._command(base, "publish", "update", *sign, DIST),
+                self._command(base, "publish", "update", *sign, DIST, *self.target),
             ],
             env=self._env(),
         )

@@ -17,6 +17,7 @@ SCENARIOS = (
     "Scenario 5: peak memory",
     "Scenario 6: serving",
     "Scenario 7: apt-get end to end",
+    "Scenario 8: publish to S3",
 )
 
 
@@ -46,3 +47,7 @@ def test_quick_run_writes_every_scenario_with_ratios(tmp_path: Path) -> None:
     assert re.search(r"^\| createrepo_c --update .* \| \d+ \| 1\.00 \|$", text, re.M), text
     assert re.search(r"routes\.handle in-process, 200 \(CPU per request\) \| [\d.]+ µs", text)
     assert re.search(r"^\| r2repo serve \| [\d.]+ \| [\d.]+ \|$", text, re.M), text
+    # Publishing to S3 through the latency proxy: seconds, requests, in flight, critical path.
+    remote = r" \| [\d.]+ \| [\d,]+ \| \d+ \| [\d,]+ \| [\d.]+ \|$"
+    for tool in ("r2repo", "aptly", "reprepro \\+ upload", "createrepo_c \\+ upload"):
+        assert re.search(r"^\| fresh, 20 \.(deb|rpm)s \| " + tool + remote, text, re.M), tool
