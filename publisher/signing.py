@@ -183,6 +183,20 @@ def _parse_colons(listing: str, record: str) -> list[KeyInfo]:
     return keys
 
 
+def _not_a_secret_key(key: bytes) -> str:
+    """What was given instead of an armored secret key, in words that say what to give."""
+    if b"PUBLIC KEY BLOCK" in key:
+        return "this is a public key; pass the secret key (signing-key.asc)"
+    text = key.strip()
+    if b"\n" not in text and b"-----" not in text and (b"/" in text or text.endswith(b".asc")):
+        # How $R2REPO_SIGNING_KEY=keys/signing-key.asc arrives: the variable holds the key itself.
+        return (
+            f"{text.decode('utf-8', 'replace')!r} is a file name, not a key: "
+            "$R2REPO_SIGNING_KEY must hold the key's text; or use --signing-key FILE"
+        )
+    return "not an armored OpenPGP secret key (-----BEGIN PGP PRIVATE KEY BLOCK-----)"
+
+
 class Signer:
     """Signs with every given armored secret key at once (key rotation needs two).
 
@@ -198,7 +212,7 @@ class Signer:
             raise SigningError("no signing key given")
         for number, key in enumerate(armored_secret_keys, start=1):
             if b"PRIVATE KEY BLOCK" not in key:
-                raise SigningError(f"signing key {number}: not an armored OpenPGP secret key")
+                raise SigningError(f"signing key {number}: {_not_a_secret_key(key)}")
         self.home = GnuPGHome()
         self._armored = armored_secret_keys
         self._warn = warn

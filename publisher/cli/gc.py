@@ -7,7 +7,9 @@ import time
 import click
 
 from publisher.cli.common import say, store_option
+from publisher.errors import R2repoError
 from publisher.gc import collect, parse_duration
+from publisher.gcrecord import HORIZON_SECONDS
 from publisher.stores import open_store
 from publisher.stores.open import StoreLocation
 
@@ -18,7 +20,8 @@ from publisher.stores.open import StoreLocation
     "--grace",
     default="48h",
     show_default=True,
-    help="Keep what became unreferenced less than this ago (48h: dnf's metadata cache).",
+    help="Keep what became unreferenced less than this ago (48h: dnf's metadata cache); "
+    f"0 to {HORIZON_SECONDS // 86400}d, e.g. 36h, 7d, 2w.",
 )
 @click.option("--dry-run", is_flag=True, help="List what would be deleted; delete nothing.")
 @click.option(
@@ -31,6 +34,12 @@ from publisher.stores.open import StoreLocation
 def command(store: StoreLocation, grace: str, dry_run: bool, now_epoch: float | None) -> None:
     """Delete packages and metadata no index has referenced for the grace period."""
     seconds = parse_duration(grace)
+    if not 0 <= seconds <= HORIZON_SECONDS:
+        # Said here in the user's words: the library's own check can only state seconds.
+        raise R2repoError(
+            f"--grace {grace}: must be between 0 and {HORIZON_SECONDS // 86400}d (how far back "
+            "the store records when objects became unreferenced)"
+        )
     target = open_store(store)
     clock = (lambda: now_epoch) if now_epoch is not None else time.time
     result = collect(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import click
@@ -20,6 +21,25 @@ def command() -> None:
     """Tokens that read private prefixes (HTTP Basic password or Bearer)."""
 
 
+# Hours, days, weeks: minutes are too short for a token, and `m` means months to gpg's --expires.
+_EXPIRES_IN = re.compile(r"\s*\d+\s*[hdw]\s*")
+
+
+def parse_expiry(text: str, now: float) -> float:
+    """--expires as seconds since the epoch: a duration from `now`, or a date or date-time."""
+    if _EXPIRES_IN.fullmatch(text):
+        from publisher.gc import parse_duration
+
+        return now + parse_duration(text)
+    try:
+        return parse_time(text)
+    except AccessFileError:
+        raise R2repoError(
+            f"--expires {text}: use a time from now (30d, 12h, 2w) or a date (2027-01-31, "
+            "2027-01-31T18:00:00Z)"
+        ) from None
+
+
 @command.command("create")
 @store_option
 @click.option("--name", required=True, help="Who or what holds it, e.g. ci or alice.")
@@ -30,16 +50,18 @@ def command() -> None:
     required=True,
     help="A private prefix the token may read (repeatable); / for everything.",
 )
-@click.option("--expires", help="Date (2027-01-31) or ISO date-time, UTC; default: never.")
+@click.option(
+    "--expires",
+    help="A time from now (12h, 30d, 2w) or a date (2027-01-31) or ISO date-time, UTC; "
+    "default: never.",
+)
 def create(store: StoreLocation, name: str, prefixes: tuple[str, ...], expires: str | None) -> None:
     """Print a new token once; only its SHA-256 is stored."""
     check_name("token name", name)
-    try:
-        expiry = parse_time(expires) if expires else None
-    except AccessFileError as exc:
-        raise R2repoError(f"--expires {exc}") from None
+    now = time.time()
+    expiry = parse_expiry(expires, now) if expires else None
     opened = open_store(store)
-    token, record = create_token(opened, name, prefixes, expiry, time.time())
+    token, record = create_token(opened, name, prefixes, expiry, now)
     access, _ = read_access(opened)
     public = [p for p in record.prefixes if not access.is_private(p + "/")]
     for prefix in public:

@@ -240,3 +240,52 @@ def test_a_directory_given_as_a_package_is_named_a_directory(r2repo, key, deb, t
     done = r2repo("publish", "--store", store, "--dist", "bookworm", *key, deb.parent)
     one_line_error(done, f"{deb.parent}: is a directory", "*.deb")
     assert not store.exists()
+
+
+# -- error texts that say what to do --------------------------------------------------------------
+
+
+def test_the_public_key_given_as_signing_key_is_named(r2repo, key_dir, deb, tmp_path):
+    store = tmp_path / "repo"
+    done = r2repo(
+        "publish", "--store", store, "--dist", "bookworm",
+        "--signing-key", key_dir / "key.asc", deb,
+    )  # fmt: skip
+    one_line_error(done, "this is a public key", "signing-key.asc")
+    assert not store.exists()
+
+
+def test_a_path_in_the_signing_key_variable_is_named(r2repo, key_dir, deb, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("R2REPO_SIGNING_KEY", str(key_dir / "signing-key.asc"))
+    done = r2repo("publish", "--store", "repo", "--dist", "bookworm", deb)
+    one_line_error(done, "R2REPO_SIGNING_KEY must hold the key's text", "--signing-key FILE")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in"]
+
+
+def test_a_grace_out_of_range_is_echoed_as_typed(r2repo, key, deb, tmp_path):
+    store = tmp_path / "repo"
+    assert r2repo("publish", "--store", store, "--dist", "bookworm", *key, deb).code == 0
+    done = r2repo("gc", "--store", store, "--grace", "60d")
+    one_line_error(done, "--grace 60d:", "30d")
+
+
+def test_token_expires_takes_a_duration(r2repo, tmp_path):
+    import time
+    from datetime import UTC, datetime
+
+    store = tmp_path / "repo"
+    done = r2repo("token", "create", "--store", store, "--name", "ci", "--prefix", "/",
+                  "--expires", "30d")  # fmt: skip
+    assert done.code == 0, done
+    (line,) = r2repo("token", "list", "--store", store).out.splitlines()
+    expires = datetime.strptime(line.split("\t")[3], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    assert abs(expires.timestamp() - (time.time() + 30 * 86400)) < 600, line
+
+
+def test_token_expires_in_another_form_gives_examples(r2repo, tmp_path):
+    store = tmp_path / "repo"
+    done = r2repo("token", "create", "--store", store, "--name", "ci", "--prefix", "/",
+                  "--expires", "next month")  # fmt: skip
+    one_line_error(done, "--expires next month:", "30d", "2027-01-31")
+    assert not store.exists()
