@@ -5,9 +5,8 @@ The only module that imports `js`, `pyodide` or `workers`. It turns the JS reque
 into a JS Response whose body is the R2 object's stream, untouched. In front of that sits the
 edge cache (`caches.default`), consulted only after the auth check.
 
-Two entry points over the same adapter: `Default` (the current `WorkerEntrypoint` class) and
-`on_fetch` (the handler of older runtimes such as workerd 1.20240806, which the offline
-runtime tests use).
+The entry point is `Default`, the `WorkerEntrypoint` class of the `workers` SDK vendored in
+python_modules/ (the runtime of compatibility date 2026-04-26 calls nothing else).
 """
 
 from __future__ import annotations
@@ -21,6 +20,7 @@ from js import Date, Headers, Object, Uint8Array, caches
 from js import Request as JsRequest
 from js import Response as JsResponse
 from pyodide.ffi import JsException, create_proxy, to_js
+from workers import WorkerEntrypoint
 
 from routes import (
     ByteRange,
@@ -45,16 +45,6 @@ from routes.edge import (
 )
 from routes.handler import gate, request_key
 from routes.mount import mount
-
-try:
-    from workers import WorkerEntrypoint
-except ImportError:  # runtimes before the Python Workers SDK: only on_fetch is called
-
-    class WorkerEntrypoint:  # type: ignore[no-redef]
-        def __init__(self, ctx: object, env: object) -> None:
-            self.ctx = ctx
-            self.env = env
-
 
 R2_RANGE_NOT_SATISFIABLE = "10039"
 LIST_LIMIT = 1000
@@ -381,7 +371,3 @@ class Default(WorkerEntrypoint):
     async def fetch(self, request: object) -> object:
         js_request = getattr(request, "js_object", request)
         return await _serve_safely(js_request, _raw(self.env), self.ctx)
-
-
-async def on_fetch(request: object, env: object, ctx: object = None) -> object:
-    return await _serve_safely(request, env, ctx)

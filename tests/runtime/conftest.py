@@ -20,7 +20,7 @@ from publisher.stores.local import LocalStore
 from tests.support.debs import build_deb
 from tests.support.rpms import build_rpm
 from tests.support.server import fetch
-from tests.support.workerd import RunningWorker, fill_bucket, running_worker
+from tests.support.workerd import RunningWorker, running_worker
 
 NAME = "Example <Repo> & Co"  # escaped on every page
 VARIABLES = {"REPO_NAME": NAME, "ENTRY_TTL": "60", "ACCESS_TTL": "1", "EDGE_CACHE": "true"}
@@ -75,8 +75,7 @@ def deployment(tmp_path_factory: pytest.TempPathFactory, key_dir: Path) -> Itera
     _cli("token", "revoke", "--store", store, "revoked")
     time.sleep(max(0.0, now + 1.5 - time.time()))  # "expired" is now past its date
     persist = work / "persist"
-    fill_bucket(persist, store)
-    with running_worker(work / "build", persist, VARIABLES) as worker:
+    with running_worker(work / "build", persist, VARIABLES, store) as worker:
         deployment = Deployment(worker, store, debs, rpms, tokens, key_dir)
         status = deployment.fetch("/key.asc")[0]  # the first request loads Pyodide
         assert status == 200, worker.output()

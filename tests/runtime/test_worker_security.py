@@ -21,7 +21,7 @@ from publisher.cli import main
 from publisher.stores.local import LocalStore
 from tests.support.debs import build_deb
 from tests.support.server import fetch
-from tests.support.workerd import RunningWorker, fill_bucket, running_worker
+from tests.support.workerd import RunningWorker, running_worker
 
 VARIABLES = {"ACCESS_TTL": "1", "EDGE_CACHE": "true"}
 KELVIN = "%E2%84%AA"  # U+212A KELVIN SIGN, which NFC (and R2) turn into "K"
@@ -66,8 +66,7 @@ def guarded(tmp_path_factory: pytest.TempPathFactory, key_dir: Path) -> Iterator
     _cli("token", "create", "--store", store / "team", "--name", "t", "--prefix", "/")
     token = create_token(LocalStore(store), "ci", ["/"], None, time.time())[0]
     persist = work / "persist"
-    fill_bucket(persist, store)
-    with running_worker(work / "build", persist, VARIABLES) as worker:
+    with running_worker(work / "build", persist, VARIABLES, store) as worker:
         guarded = Guarded(worker, store, token, work)
         assert guarded.get("/key.asc") == 200, worker.output()  # Pyodide loaded
         yield guarded

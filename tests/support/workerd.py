@@ -1,17 +1,20 @@
-"""The Worker in a real workerd: wrangler 3.71.0 (tests/runtime/node_modules), offline.
+"""The Worker as it is deployed, in the pinned wrangler/workerd (./node_modules), offline.
 
-wrangler 3.71.0 does not read python_modules/, so the Worker, `routes` and the pure-Python
-packages are assembled side by side in a build folder, with a wrangler.toml of its own (an old
-compatibility date: that workerd carries its Pyodide inside and calls `on_fetch`).
+The project folder holds the repository's own wrangler.toml with only the bucket's name and
+[vars] changed, `src/` itself (a link) and python_modules/ made by scripts/vendor-python; it is
+started by scripts/worker-dev --offline, the command operators run, which fills the local
+bucket from a store and has wrangler run workerd with the Pyodide bundle built on disk. Requests
+go through `Default(WorkerEntrypoint)`, as in production.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
-import shutil
 import subprocess
 import sys
+import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,66 +27,53 @@ from tests.support.server import (
     stop_server,
 )
 
-RUNTIME = REPO_ROOT / "tests" / "runtime"
-WRANGLER = RUNTIME / "node_modules" / ".bin" / "wrangler"
+WRANGLER = REPO_ROOT / "node_modules" / ".bin" / "wrangler"
+WORKER_DEV = REPO_ROOT / "scripts" / "worker-dev"
+SHIPPED = REPO_ROOT / "wrangler.toml"
 BUCKET = "r2repo-test"
 QUIET = {"CLOUDFLARE_CF_FETCH_ENABLED": "false", "WRANGLER_SEND_METRICS": "false", "CI": "true"}
-PACKAGES = ("jinja2", "markupsafe")
-
-TOML = """name = "r2repo-runtime-test"
-main = "worker.py"
-compatibility_date = "2024-08-01"
-compatibility_flags = ["python_workers"]
-find_additional_modules = true
-rules = [{{ type = "Data", globs = ["**/*.html"], fallthrough = true }}]
-
-[[r2_buckets]]
-binding = "BUCKET"
-bucket_name = "{bucket}"
-
-[vars]
-{vars}
-"""
 
 
-def build_worker(folder: Path, variables: Mapping[str, str]) -> Path:
-    """worker.py, routes/ (templates included) and jinja2 + markupsafe in one folder."""
+def shipped_config(bucket: str, variables: Mapping[str, str]) -> str:
+    """The repository's wrangler.toml with the bucket's name and some [vars] replaced.
+
+    Edited as text and read back: anything else that differed would fail here, so the tests
+    cannot drift from what operators deploy.
+    """
+    text = SHIPPED.read_text()
+    shipped = tomllib.loads(text)
+    lines = []
+    section = ""
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("["):
+            section = stripped
+        name = stripped.split("=", 1)[0].strip()
+        if section == "[[r2_buckets]]" and name == "bucket_name":
+            line = f"bucket_name = {json.dumps(bucket)}"
+        elif section == "[vars]" and name in variables:
+            line = f"{name} = {json.dumps(variables[name])}"
+        lines.append(line)
+    config = "\n".join(lines) + "\n"
+    got = tomllib.loads(config)
+    wanted = {**shipped, "vars": {**shipped["vars"], **variables}}
+    wanted["r2_buckets"] = [{**shipped["r2_buckets"][0], "bucket_name": bucket}]
+    assert got == wanted, f"{sorted(set(variables) - set(shipped['vars']))} not in [vars]"
+    return config
+
+
+def build_project(folder: Path, variables: Mapping[str, str], bucket: str = BUCKET) -> Path:
+    """wrangler.toml (the shipped one, overridden), src/ and python_modules/ in `folder`."""
     folder.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(REPO_ROOT / "src" / "worker.py", folder / "worker.py")
-    shutil.copytree(
-        REPO_ROOT / "src" / "routes",
-        folder / "routes",
-        ignore=shutil.ignore_patterns("__pycache__"),
-    )
-    vendored = folder.parent / (folder.name + "-python_modules")
-    subprocess.run(
-        [
-            sys.executable,
-            str(REPO_ROOT / "scripts" / "vendor-python"),
-            "--out",
-            str(vendored),
-            "--exclude",
-            "workers-runtime-sdk",  # the 2024 runtime has its own, older `workers`
-        ],
-        check=True,
-        capture_output=True,
-    )
-    for name in PACKAGES:
-        shutil.copytree(vendored / name, folder / name)
-    lines = "\n".join(f'{key} = "{value}"' for key, value in variables.items())
-    (folder / "wrangler.toml").write_text(TOML.format(bucket=BUCKET, vars=lines))
+    (folder / "wrangler.toml").write_text(shipped_config(bucket, variables))
+    if not (folder / "src").exists():
+        (folder / "src").symlink_to(REPO_ROOT / "src")
+    if not (folder / "python_modules").is_dir():
+        vendor = [sys.executable, str(REPO_ROOT / "scripts" / "vendor-python")]
+        subprocess.run(
+            [*vendor, "--out", str(folder / "python_modules")], check=True, capture_output=True
+        )
     return folder
-
-
-def fill_bucket(persist: Path, source: Path, prefix: str = "") -> None:
-    """Every file under `source` into the local R2 bucket, in one Node process."""
-    subprocess.run(
-        ["node", str(RUNTIME / "fill-bucket.mjs"), str(persist), BUCKET, str(source), prefix],
-        check=True,
-        capture_output=True,
-        cwd=RUNTIME,
-        timeout=120,
-    )
 
 
 def wrangler(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -105,56 +95,53 @@ class RunningWorker:
     persist: Path
     process: subprocess.Popen[bytes]
 
+    def _object(self, action: str, key: str, *extra: str) -> None:
+        target = f"{BUCKET}/{key}"
+        local = ["--local", "--persist-to", str(self.persist)]
+        wrangler("r2", "object", action, target, *extra, *local, cwd=self.folder)
+
     def put(self, key: str, file: Path) -> None:
         """`wrangler r2 object put --local` into the running Worker's bucket."""
-        wrangler(
-            "r2",
-            "object",
-            "put",
-            f"{BUCKET}/{key}",
-            "--file",
-            str(file),
-            "--local",
-            "--persist-to",
-            str(self.persist),
-            cwd=self.folder,
-        )
+        self._object("put", key, "--file", str(file))
 
     def delete(self, key: str) -> None:
-        wrangler(
-            "r2",
-            "object",
-            "delete",
-            f"{BUCKET}/{key}",
-            "--local",
-            "--persist-to",
-            str(self.persist),
-            cwd=self.folder,
-        )
+        self._object("delete", key)
 
     def output(self) -> str:
         return server_output(self.process)
 
 
-@contextlib.contextmanager
-def running_worker(
-    folder: Path, persist: Path, variables: Mapping[str, str]
-) -> Iterator[RunningWorker]:
-    build_worker(folder, variables)
-    port = free_port()
-    argv = [
-        str(WRANGLER),
-        "dev",
+def worker_dev_command(folder: Path, store: Path, persist: Path, port: int) -> list[str]:
+    """scripts/worker-dev, offline, on the project in `folder`, listening on `port`."""
+    return [
+        sys.executable,
+        str(WORKER_DEV),
+        "--store",
+        str(store),
+        "--config",
+        str(folder / "wrangler.toml"),
+        "--persist-to",
+        str(persist),
+        "--offline",
+        "--",
         "--ip",
         "127.0.0.1",
         "--port",
         str(port),
-        "--persist-to",
-        str(persist),
         "--inspector-port",
         str(free_port()),
     ]
-    process = start_server(argv, port, timeout=90, env=QUIET, cwd=folder)
+
+
+@contextlib.contextmanager
+def running_worker(
+    folder: Path, persist: Path, variables: Mapping[str, str], store: Path
+) -> Iterator[RunningWorker]:
+    """The Worker serving a local bucket that holds exactly `store`'s files."""
+    build_project(folder, variables)
+    port = free_port()
+    argv = worker_dev_command(folder, store, persist, port)
+    process = start_server(argv, port, timeout=120, env=QUIET, cwd=folder)
     try:
         yield RunningWorker(f"http://127.0.0.1:{port}", folder, persist, process)
     finally:
