@@ -38,7 +38,7 @@ def deb_filename(spec: PackageSpec) -> str:
 
 def _description(spec: PackageSpec) -> str:
     lines = [spec.summary]
-    for line in spec.long_description.splitlines():
+    for line in spec.extended_description.splitlines():
         lines.append(f" {line}" if line.strip() else " .")
     return "\n".join(lines)
 

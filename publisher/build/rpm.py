@@ -139,7 +139,7 @@ def _main_header(
     h.add("VERSION", spec.version)
     h.add("RELEASE", spec.rpm_release)
     h.add("SUMMARY", [spec.summary])
-    h.add("DESCRIPTION", [spec.long_description or spec.summary])
+    h.add("DESCRIPTION", [spec.extended_description])
     h.add("BUILDTIME", [build_time])
     h.add("BUILDHOST", "localhost")
     h.add("SIZE", [sum(e.size for e in entries if e.kind != DIR)])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -63,6 +64,25 @@ class PackageSpec:
         """The description after its first line; may be empty."""
         lines = self.description.strip().splitlines()[1:]
         return "\n".join(line.rstrip() for line in lines).strip("\n")
+
+    @property
+    def extended_description(self) -> str:
+        """The long text, or for a one-line --description one made from the package's facts.
+
+        Debian requires an extended description (lintian: extended-description-is-empty, an
+        error), and a one-line description is what most release jobs give; the made one says
+        what the package is rather than repeating the summary, which lintian also flags.
+        """
+        if self.long_description:
+            return self.long_description
+        made = textwrap.fill(
+            f"This package provides {self.name} {self.version} ({self.summary.rstrip('.')}). "
+            "It was packaged from prebuilt files with r2repo build.",
+            width=72,  # lintian: extended-description-line-too-long past 80
+        )
+        if self.url:
+            made += f"\n\nHome page: {self.url}"
+        return made
 
     @property
     def deb_version(self) -> str:

@@ -44,7 +44,11 @@ PACKAGE_OPTIONS: list[Decorator] = [
         "armhf/armv7hl, 386/i686, all/noarch...",
     ),
     click.option("--maintainer", help='"Name <address>".'),
-    click.option("--description", help="First line: the summary; the rest: the long text."),
+    click.option(
+        "--description",
+        help="First line: the summary; the rest: the long text (made from the name, version and "
+        "summary when there is none).",
+    ),
     click.option("--license", help="License name, e.g. Apache-2.0."),
     click.option("--url", help="Project home page."),
     click.option("--section", help=".deb Section and .rpm Group (default misc)."),

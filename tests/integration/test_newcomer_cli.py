@@ -3,6 +3,7 @@ nothing written; or accepted where the intent is plain."""
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -289,3 +290,24 @@ def test_token_expires_in_another_form_gives_examples(r2repo, tmp_path):
                   "--expires", "next month")  # fmt: skip
     one_line_error(done, "--expires next month:", "30d", "2027-01-31")
     assert not store.exists()
+
+
+# -- a package from a one-line description ------------------------------------------------------
+
+
+def test_a_one_line_description_builds_a_lintian_clean_deb(r2repo, tmp_path):
+    out = tmp_path / "out"
+    done = r2repo("build", *hello_options(tmp_path, "1.0"), "--format", "deb", "--output-dir", out)
+    assert done.code == 0, done
+    (deb,) = out.iterdir()
+    lint = subprocess.run(
+        ["lintian", "--allow-root", str(deb)], capture_output=True, text=True, check=False
+    )
+    assert "extended-description-is-empty" not in lint.stdout, lint.stdout
+    assert [line for line in lint.stdout.splitlines() if line.startswith("E:")] == [], lint.stdout
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+    description = subprocess.run(
+        ["dpkg-deb", "--field", str(deb), "Description"], capture_output=True, text=True, check=True
+    ).stdout
+    summary, first, *_ = description.splitlines()
+    assert summary == "Says hello" and "hello 1.0 (Says hello)" in first, description
