@@ -80,8 +80,6 @@ class PackageSpec:
             "It was packaged from prebuilt files with r2repo build.",
             width=72,  # lintian: extended-description-line-too-long past 80
         )
-        if self.url:
-            made += f"\n\nHome page: {self.url}"
         return made
 
     @property

@@ -37,6 +37,17 @@ class LazyGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(COMMANDS)
 
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # Each command's whole first sentence, wrapped: click cuts it at the column width with
+        # "...", which left half a sentence for most commands.
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(limit=1000)))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         module = COMMANDS.get(cmd_name)
         if module is None:
@@ -48,7 +59,18 @@ class LazyGroup(click.Group):
 @click.group(cls=LazyGroup)
 @click.version_option(package_name="r2repo")
 def cli() -> None:
-    """Signed APT and YUM/DNF repositories in a directory or an R2/S3 bucket."""
+    """Signed APT and YUM/DNF repositories in a directory or an R2/S3 bucket.
+
+    \b
+    Workflow (`r2repo COMMAND --help` tells more):
+      1. keys generate --output-dir keys   a signing key, once (keep it secret)
+      2. build --name N --version V ...    .deb and .rpm packages into dist/
+      3. publish --dist bookworm --signing-key keys/signing-key.asc dist/*
+                                           into --store (default ./repo);
+                                           release = build + publish
+      4. serve                             try it with apt-get or dnf, or
+         deploy the Worker                 on the bucket you publish into
+    """
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -18,10 +18,22 @@ def command() -> None:
 
 @command.command("set")
 @store_option
-@click.option("--private", "private", multiple=True, help="Prefix that needs a token; / for all.")
-@click.option("--public", "public", multiple=True, help="Prefix readable by anyone.")
+@click.option(
+    "--private",
+    "private",
+    multiple=True,
+    help="Prefix, relative to --store, that needs a token; / for all.",
+)
+@click.option(
+    "--public", "public", multiple=True, help="Prefix, relative to --store, readable by anyone."
+)
 def set_access(store: StoreLocation, private: tuple[str, ...], public: tuple[str, ...]) -> None:
-    """Mark prefixes private or public."""
+    """Mark prefixes private or public.
+
+    Prefixes are relative to the store root given to --store (`dists`, `rpm/el9`, `/` for
+    all), and apply where that root is what is served: `r2repo serve --store` of the same root,
+    or the Worker serving that bucket and prefix.
+    """
     if not private and not public:
         raise click.UsageError("give --private PREFIX or --public PREFIX")
     opened = open_store(store)

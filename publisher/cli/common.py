@@ -96,8 +96,10 @@ signing_option: Decorator = click.option(
     "signing_keys",
     multiple=True,
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Armored secret key file; repeat to sign with several keys. "
-    "Default: $R2REPO_SIGNING_KEY, else .r2repo/keys/signing-key.asc (made once).",
+    help="Armored secret key file (signing-key.asc); repeat to sign with several keys. Without "
+    "it: the key text in $R2REPO_SIGNING_KEY, else ./.r2repo/keys/signing-key.asc; with neither, "
+    "a key is made there for a new repository, and an existing one is refused (its published "
+    "keys are what clients trust).",
 )
 
 

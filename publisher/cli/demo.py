@@ -10,9 +10,11 @@ from publisher.cli.common import say
 
 
 @click.command("demo")
-@click.option("--store", default="demo-repo", show_default=True)
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8787, show_default=True, type=int)
+@click.option(
+    "--store", default="demo-repo", show_default=True, help="Directory the demo publishes into."
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to serve on.")
+@click.option("--port", default=8787, show_default=True, type=int, help="TCP port to serve on.")
 @click.option("--no-serve", is_flag=True, help="Publish only.")
 def command(store: str, host: str, port: int, no_serve: bool) -> None:
     """Build two sample packages, publish them into STORE and serve it."""

@@ -32,7 +32,12 @@ from publisher.stores.open import StoreLocation
     help="Test hook: the current time, in seconds since the epoch.",
 )
 def command(store: StoreLocation, grace: str, dry_run: bool, now_epoch: float | None) -> None:
-    """Delete packages and metadata no index has referenced for the grace period."""
+    """Delete packages and metadata no index has referenced for the grace period.
+
+    The grace period (--grace, 0 to 30 days, default 48h) keeps what a client holding an older
+    index may still fetch; 30 days is as far back as the store records when objects became
+    unreferenced.
+    """
     seconds = parse_duration(grace)
     if not 0 <= seconds <= HORIZON_SECONDS:
         # Said here in the user's words: the library's own check can only state seconds.

@@ -13,19 +13,29 @@ from publisher.signing import generate_key
 
 @click.group("keys")
 def command() -> None:
-    """Signing keys."""
+    """Make a signing key (keys generate)."""
 
 
 @command.command("generate")
-@click.option("--output-dir", type=click.Path(file_okay=False, path_type=Path), required=True)
 @click.option(
-    "--name", "user_id", default="r2repo signing key <r2repo@localhost>", show_default=True
+    "--output-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Directory for the three key files (created; an existing key is not overwritten).",
+)
+@click.option(
+    "--name",
+    "user_id",
+    default="r2repo signing key <r2repo@localhost>",
+    show_default=True,
+    help='The key\'s user id, "Name <address>", shown to whoever imports it.',
 )
 @click.option(
     "--algorithm",
     type=click.Choice(["rsa4096", "rsa3072", "ed25519"]),
     default="rsa4096",
     show_default=True,
+    help="Key type; RSA is what every apt, dnf and zypper verifies.",
 )
 @click.option("--expires", default="5y", show_default=True, help="gpg expiry: 5y, 18m, 0 (never).")
 def generate(output_dir: Path, user_id: str, algorithm: str, expires: str) -> None:

@@ -35,7 +35,12 @@ from publisher.stores.open import StoreLocation
 REPOSITORY_OPTIONS = [
     store_option,
     click.option("--dist", help="Dist (codename) for .deb packages, e.g. bookworm."),
-    click.option("--component", default="main", show_default=True),
+    click.option(
+        "--component",
+        default="main",
+        show_default=True,
+        help="APT component of the dist, as in the sources line: `deb URL DIST COMPONENT`.",
+    ),
     signing_option,
     rotate_option,
     click.option(
@@ -179,11 +184,16 @@ def report_outcome(where: str, outcome: Outcome) -> None:
 
 @click.command("publish")
 @repository_options
-@click.option("--origin")
-@click.option("--label")
-@click.option("--suite")
-@click.option("--codename")
-@click.option("--description")
+@click.option("--origin", help="Release file's Origin (default r2repo; kept once given).")
+@click.option("--label", help="Release file's Label (default r2repo; kept once given).")
+@click.option("--suite", help="Release file's Suite (default: the dist name; kept once given).")
+@click.option(
+    "--codename", help="Release file's Codename (default: the dist name; kept once given)."
+)
+@click.option(
+    "--description",
+    help="Release file's Description (default: DIST packages published by r2repo).",
+)
 @click.option(
     "--architecture",
     "architectures",

@@ -32,7 +32,9 @@ from publisher.yumpublish import RpmChange, check_rpm_root, publish_rpm_root
 @store_option
 @click.option("--dist", help="Remove from this APT dist.")
 @click.option("--rpm-path", help="Remove from this RPM repository (e.g. rpm).")
-@click.option("--component", default="main", show_default=True)
+@click.option(
+    "--component", default="main", show_default=True, help="APT component to remove from."
+)
 @click.option("--architecture", help="Only remove this architecture's builds.")
 @signing_option
 @rotate_option

@@ -12,8 +12,13 @@ from publisher.stores.open import StoreLocation
 
 @click.command("serve")
 @store_option
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8787, show_default=True, type=int)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on; 0.0.0.0 for every interface.",
+)
+@click.option("--port", default=8787, show_default=True, type=int, help="TCP port to listen on.")
 @click.option(
     "--entry-ttl",
     default=60,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+import click
 import pytest
 
 from tests.conftest import tree_digest
@@ -311,3 +312,67 @@ def test_a_one_line_description_builds_a_lintian_clean_deb(r2repo, tmp_path):
     ).stdout
     summary, first, *_ = description.splitlines()
     assert summary == "Says hello" and "hello 1.0 (Says hello)" in first, description
+
+
+# -- help -----------------------------------------------------------------------------------------
+
+
+def every_command() -> list[tuple[str, click.Command]]:
+    from publisher.cli import cli
+
+    found: list[tuple[str, click.Command]] = []
+
+    def walk(command: click.Command, path: str) -> None:
+        found.append((path, command))
+        if isinstance(command, click.Group):
+            context = click.Context(command)
+            for name in command.list_commands(context):
+                sub = command.get_command(context, name)
+                assert sub is not None, name
+                walk(sub, f"{path} {name}")
+
+    walk(cli, "r2repo")
+    return found
+
+
+def test_every_command_and_option_has_a_help_text():
+    missing = [
+        f"{path} {'/'.join(param.opts)}"
+        for path, command in every_command()
+        for param in command.params
+        if isinstance(param, click.Option) and not param.hidden and not (param.help or "").strip()
+    ]
+    missing += [path for path, command in every_command() if not (command.help or "").strip()]
+    assert missing == []
+
+
+def test_top_level_help_shows_the_workflow_and_whole_sentences(r2repo):
+    done = r2repo("--help")
+    assert done.code == 0, done
+    text = done.out
+    workflow = [text.index(f"{n}. {step}") for n, step in enumerate(
+        ("keys generate", "build", "publish", "serve"), start=1)]  # fmt: skip
+    assert workflow == sorted(workflow), text
+    assert "deploy the Worker" in text and "release = build + publish" in text
+    commands = text[text.index("Commands:") :]
+    assert "..." not in commands, commands
+    for path, command in every_command()[1:]:
+        assert not command.get_short_help_str(limit=1000).endswith("..."), path
+    assert max(len(line) for line in text.splitlines()) <= 80, text
+
+
+@pytest.mark.parametrize(
+    ("command", "fragments"),
+    [
+        (("publish",), ["without it: the key text in $R2REPO_SIGNING_KEY", "made there for a new"]),
+        (("gc",), ["30 days", "48h"]),
+        (("access", "set"), ["relative to the store root given to --store", "served"]),
+    ],
+    ids=" ".join,
+)
+def test_help_says_what_happens(r2repo, command, fragments):
+    done = r2repo(*command, "--help")
+    assert done.code == 0, done
+    text = " ".join(done.out.split())
+    for fragment in fragments:
+        assert fragment.lower() in text.lower(), text
