@@ -35,8 +35,8 @@ def parse_expiry(text: str, now: float) -> float:
         return parse_time(text)
     except AccessFileError:
         raise R2repoError(
-            f"--expires {text}: use a time from now (30d, 12h, 2w) or a date (2027-01-31, "
-            "2027-01-31T18:00:00Z)"
+            f"--expires {text}: use a time from now (30d, 12h, 2w), a date (2027-01-31) or an "
+            "ISO 8601 date-time (2027-01-31T18:00:00Z), UTC"
         ) from None
 
 
