@@ -42,7 +42,7 @@ def command(store: StoreLocation, grace: str, dry_run: bool, now_epoch: float | 
     if not 0 <= seconds <= HORIZON_SECONDS:
         # Said here in the user's words: the library's own check can only state seconds.
         raise R2repoError(
-            f"--grace {grace}: must be between 0 and {HORIZON_SECONDS // 86400}d (how far back "
+            f"--grace {grace}: must be between 0 and {HORIZON_SECONDS // 86400} days (how far back "
             "the store records when objects became unreferenced)"
         )
     target = open_store(store)

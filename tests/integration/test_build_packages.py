@@ -315,7 +315,7 @@ BAD_INPUTS = [
     (["--file", "{tool}=usr/bin/mytool"], "destination 'usr/bin/mytool': not an absolute path"),
     (["--name", "MyTool"], "name 'MyTool': invalid for .deb"),
     (["--version", "1.4-2", "--format", "rpm"], "version '1.4-2': invalid for .rpm"),
-    (["--version", "v1.4", "--format", "deb"], "version 'v1.4': invalid for .deb"),
+    (["--version", "va1.4", "--format", "deb"], "version 'va1.4': invalid for .deb"),
     (["--arch", "sparc64"], "architecture 'sparc64': unknown"),
     (["--after-install", "no-such-script"], "no-such-script: no such file"),
     (["--maintainer", "nobody"], "maintainer 'nobody': expected 'Name <address@example.com>'"),

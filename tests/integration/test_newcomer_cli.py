@@ -269,7 +269,7 @@ def test_a_grace_out_of_range_is_echoed_as_typed(r2repo, key, deb, tmp_path):
     store = tmp_path / "repo"
     assert r2repo("publish", "--store", store, "--dist", "bookworm", *key, deb).code == 0
     done = r2repo("gc", "--store", store, "--grace", "60d")
-    one_line_error(done, "--grace 60d:", "30d")
+    one_line_error(done, "--grace 60d:", "30 days")
 
 
 def test_token_expires_takes_a_duration(r2repo, tmp_path):
