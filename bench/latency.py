@@ -145,17 +145,20 @@ class Stats:
     requests: int
     by_method: dict[str, int]
     max_in_flight: int
-    critical_path: int  # sequential round trips: the longest chain of non-overlapping requests
+    critical_path: int  # sequential round trips: the longest chain of requests, each waiting
     faults: dict[str, int]
     seconds: float  # from the first request's start to the last one's end
 
 
-def critical_path(records: list[Record]) -> int:
+def critical_path(records: list[Record], gap: float = 0.0) -> int:
     """The longest chain of requests, each starting after the previous one was answered.
 
     That is the number of round trips the client waited for one after the other: requests
-    in flight together count once. One pass by start time; a heap hands over the chains of the
-    requests answered before each start.
+    in flight together count once. A request that waited for an answer reaches the server side
+    a round trip after that answer left it, so with `gap` (most of a round trip) a request of
+    one upload thread that merely starts after another thread's request ended, without waiting
+    for it, does not lengthen the chain. One pass by start time; a heap hands over the chains
+    of the requests answered before each start.
     """
     done = [r for r in records if r.end]
     done.sort(key=lambda r: r.start)
@@ -163,7 +166,7 @@ def critical_path(records: list[Record]) -> int:
     best_finished = 0
     longest = 0
     for record in done:
-        while pending and pending[0][0] <= record.start:
+        while pending and pending[0][0] + gap <= record.start:
             best_finished = max(best_finished, heapq.heappop(pending)[1])
         chain = best_finished + 1
         longest = max(longest, chain)
@@ -181,7 +184,7 @@ def max_in_flight(records: list[Record]) -> int:
     return peak
 
 
-def summarize(records: list[Record]) -> Stats:
+def summarize(records: list[Record], round_trip: float = 0.0) -> Stats:
     by_method: dict[str, int] = {}
     faults: dict[str, int] = {}
     for record in records:
@@ -191,7 +194,12 @@ def summarize(records: list[Record]) -> Stats:
     ends = [r.end for r in records if r.end]
     seconds = max(ends) - min(r.start for r in records) if ends else 0.0
     return Stats(
-        len(records), by_method, max_in_flight(records), critical_path(records), faults, seconds
+        len(records),
+        by_method,
+        max_in_flight(records),
+        critical_path(records, 0.9 * round_trip),
+        faults,
+        seconds,
     )
 
 
@@ -517,7 +525,7 @@ class LatencyProxy:
             return list(self.records)
 
     def stats(self) -> Stats:
-        return summarize(self.snapshot())
+        return summarize(self.snapshot(), 2 * self.one_way)
 
     def set_faults(self, faults: Faults) -> None:
         self.faults = faults

@@ -27,6 +27,15 @@ def test_longest_chain_wins_over_a_long_request_beside_it() -> None:
     assert critical_path(records) == 3
 
 
+def test_threads_that_do_not_wait_for_each_other_are_not_a_chain() -> None:
+    # Two upload threads over a 50 ms round trip, their short requests interleaved 10 ms
+    # apart: each thread waited for its own answers only, four round trips, not eight.
+    a = [_r(0.05 * n, 0.05 * n + 0.001) for n in range(4)]
+    b = [_r(0.05 * n + 0.01, 0.05 * n + 0.011) for n in range(4)]
+    assert critical_path(a + b) == 8
+    assert critical_path(a + b, gap=0.045) == 4
+
+
 def test_rules_fire_the_given_number_of_times_after_skipping() -> None:
     faults = Faults(rules=[Rule("500", method="PUT", key=r"\.deb$", times=2, skip=1)])
     picks = [faults.pick("PUT", f"pool/p{n}.deb", {}) for n in range(5)]
