@@ -43,14 +43,15 @@ from routes.edge import (
     should_store,
     stored_cache_control,
 )
-from routes.handler import gate, request_key
+from routes.handler import gate, request_key, requested_range
 from routes.mount import mount
 
 R2_RANGE_NOT_SATISFIABLE = "10039"
 LIST_LIMIT = 1000
 CACHE_STATUS = "x-r2repo-cache"
-# Only these request headers reach the cache lookup: the ones the Cache API evaluates.
-_LOOKUP_HEADERS = ("range", "if-none-match", "if-modified-since")
+# Only these request headers, and the one range routes reads, reach the cache lookup: the
+# conditions the Cache API evaluates.
+_LOOKUP_HEADERS = ("if-none-match", "if-modified-since")
 
 
 def _absent(value: object) -> bool:
@@ -280,8 +281,15 @@ def to_js_response(response: Response) -> object:
 # ---------------------------------------------------------------------------- serving
 
 
-def _lookup(url: str, request: Request) -> object:
+def _lookup(url: str, request: Request) -> object | None:
+    """The cache request; None when routes must answer (a range no object has: 416)."""
     headers = Headers.new()
+    try:
+        byte_range = requested_range(request.headers) if request.method == "GET" else None
+    except RangeNotSatisfiable:
+        return None
+    if byte_range is not None:  # never the client's field: several ranges mean the whole 200
+        headers.append("range", byte_range.field())
     for name in _LOOKUP_HEADERS:
         value = request.headers.get(name)
         if value is not None:
@@ -336,7 +344,8 @@ async def serve(js_request: object, env: object, ctx: object) -> object:
     if settings.edge_cache and may_look_up(request, key, decision):
         cache = caches.default
         url = cache_key(str(js_request.url), decision.private)  # type: ignore[attr-defined]
-        hit = await cache.match(_lookup(url, request))
+        lookup = _lookup(url, request)
+        hit = None if lookup is None else await cache.match(lookup)
         if not _absent(hit):
             return _from_cache(hit, request.method, decision.private)
     response = await handle(request, bucket, config, decision)

@@ -174,19 +174,30 @@ async def _after_unsatisfiable(
     return _unsatisfiable(meta.size)
 
 
+def requested_range(headers: dict[str, str]) -> ByteRange | None:
+    """The one range a GET's Range field asks for; None when there is no field or it must be
+    ignored (RFC 9110 14.2: not a range-set, or several ranges), i.e. the whole object is sent.
+
+    Raises RangeNotSatisfiable for a start no object reaches. The Worker hands the edge cache
+    `field()` of this, never the client's field: the cache would answer several ranges or odd
+    spellings its own way (a multipart 206, or 416 for `bytes=0-1, `)."""
+    range_field = headers.get("range")
+    if range_field is None:
+        return None
+    try:
+        return parse_range_spec(range_field)
+    except MalformedRange:
+        return None
+
+
 async def _get(request: Request, bucket: Bucket, config: RouteConfig, key: str) -> Response:
     headers = request.headers
     conditions = Conditions.from_headers(headers)
-    byte_range: ByteRange | None = None
-    range_field = headers.get("range")
-    if range_field is not None:
-        try:
-            byte_range = parse_range_spec(range_field)
-        except MalformedRange:
-            byte_range = None  # RFC 9110 14.2: an unparseable Range is ignored
-        except RangeNotSatisfiable:
-            if_range = headers.get("if-range")
-            return await _after_unsatisfiable(bucket, key, conditions, if_range, None, config)
+    try:
+        byte_range = requested_range(headers)
+    except RangeNotSatisfiable:
+        if_range = headers.get("if-range")
+        return await _after_unsatisfiable(bucket, key, conditions, if_range, None, config)
     if_range = headers.get("if-range") if byte_range is not None else None
     try:
         if byte_range is not None and byte_range.suffix == 0:

@@ -35,6 +35,14 @@ class ByteRange:
     length: int | None = None
     suffix: int | None = None
 
+    def field(self) -> str:
+        """This range as a Range field of one range, for a cache that evaluates ranges itself."""
+        if self.suffix is not None:
+            return f"bytes=-{self.suffix}"
+        start = self.offset or 0
+        end = "" if self.length is None else str(start + self.length - 1)
+        return f"bytes={start}-{end}"
+
     def resolve(self, size: int) -> tuple[int, int] | None:
         """Inclusive `(start, end)` within `size` bytes; None means send the whole (empty) body."""
         if self.suffix is not None:
@@ -60,7 +68,11 @@ def _number(text: str) -> int:
 
 def parse_range_spec(header: str) -> ByteRange:
     """`bytes=a-b`, `bytes=a-` or `bytes=-n` as a ByteRange; raises MalformedRange otherwise,
-    RangeNotSatisfiable for a start past the largest object a bucket holds."""
+    RangeNotSatisfiable for a start past the largest object a bucket holds.
+
+    Several ranges (dnf/librepo with zchunk send `bytes=a-b,c-d`) raise MalformedRange: they
+    are answered with the whole object, never with a 206 of one of them. Empty list elements
+    count for nothing (RFC 9110 5.6.1), so `bytes=0-1, ` is one range."""
     unit, sep, spec = header.partition("=")
     if not sep or unit.strip(" \t").lower() != "bytes":
         raise MalformedRange(header)
