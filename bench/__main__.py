@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench import report
+from bench.edgecpu import edge_figures
 from bench.endtoend import end_to_end_figures
 from bench.floor import floor_figures
 from bench.publishing import DebScenarios, RpmScenarios, memory_figures
@@ -66,10 +67,11 @@ class Scale:
     serve_runs: int
     e2e_packages: int
     floor_runs: int  # the fixed-cost figures: each step is a fraction of a second
+    edge_requests: int = 0  # W1 requests per kind; quick: left out unless --only edge (100)
 
 
 QUICK = Scale("quick", (40,), 40, (20,), 1, 1, 1, 1, 5, 3)
-FULL = Scale("full", (1_000, 10_000, 50_000), 10_000, (1_000, 10_000), 3, 1, 5, 5, 20, 15)
+FULL = Scale("full", (1_000, 10_000, 50_000), 10_000, (1_000, 10_000), 3, 1, 5, 5, 20, 15, 1_000)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -85,14 +87,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--only",
-        choices=["apt", "rpm", "serve", "e2e", "s3", "s3-deb", "s3-rpm"],
+        choices=["apt", "rpm", "serve", "e2e", "s3", "s3-deb", "s3-rpm", "edge"],
         action="append",
-        help="some scenarios (s3: scenario 8, .debs and .rpms; s3-deb, s3-rpm: one of them)",
+        help="some scenarios (s3: scenario 8, .debs and .rpms; s3-deb, s3-rpm: one of them; "
+        "edge: W1-W2, the Worker in workerd)",
     )
     args = parser.parse_args(argv)
     scale = QUICK if args.quick else FULL
     out = args.out or (ROOT / "docs" / "benchmarks.md")
-    only = set(args.only or ["apt", "rpm", "serve", "e2e", "s3"])
+    only = set(args.only or ["apt", "rpm", "serve", "e2e", "s3"] + ["edge"] * (not args.quick))
     cache = args.cache.resolve()
     compile_sources()
     key = make_key(cache / "key")
@@ -164,6 +167,9 @@ def main(argv: list[str] | None = None) -> int:
             say(f"scenario 8: publishing to S3 over {remote.one_way * 2000:.0f} ms round trips")
             with s3_link(remote.one_way) as link:
                 sections.append(remote_figures(sets, key, work, link, remote, remote_kinds))
+        if "edge" in only:
+            say("scenarios W1-W2: the Worker in workerd against a JavaScript floor")
+            sections += edge_figures(work, scale.edge_requests or 100, 3)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     rendered = report.render(sections, scale.name, work_filesystem)
