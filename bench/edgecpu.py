@@ -30,8 +30,8 @@ from pathlib import Path
 
 from bench.results import Figures
 from bench.tools import make_key
-from publisher.access import create_token
 from publisher.cli import main as r2repo
+from publisher.ops.access import create_token
 from publisher.stores.local import LocalStore
 from tests.support.debs import build_deb
 from tests.support.server import free_port, start_server, stop_server
@@ -71,6 +71,7 @@ class Kind:
     cache: bool = False  # measured with the edge cache on (the object is in it)
     etag: bool = False  # sent with If-None-Match: the object's ETag
     token: bool = False  # sent with the private repository's token
+    extra: tuple[tuple[str, str], ...] = ()  # more request headers (bench/edgeprofile.py)
 
 
 KINDS = (
@@ -211,7 +212,7 @@ def floor_worker(work: Path, cache: bool) -> Iterator[Instance]:
 
 
 def _headers(kind: Kind, store: Store, etag: str | None) -> dict[str, str]:
-    headers: dict[str, str] = {}
+    headers = dict(kind.extra)
     if kind.etag and etag is not None:
         headers["If-None-Match"] = etag
     if kind.token:

@@ -14,8 +14,8 @@ from bench.tools import Createrepo, Key, R2repo, createrepo_binary
 
 # The modules a publish of .rpms loads (click, the createrepo_c bindings, r2repo's own).
 PUBLISH_IMPORTS = (
-    "import publisher.cli, publisher.cli.publish, publisher.publish, publisher.rpmpkg, "
-    "publisher.yumpublish"
+    "import publisher.cli, publisher.cli.publish, publisher.ops.publish, publisher.yum.rpmpkg, "
+    "publisher.yum.publish"
 )
 # What the other steps are measured against.
 WHOLE_RUN = "createrepo_c --update with nothing new, + gpg --detach-sign"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from bench.results import Figures
 from bench.servers import nginx, r2repo_serve
-from publisher.servebucket import StoreBucket
+from publisher.serve.bucket import StoreBucket
 from publisher.stores.local import LocalStore
 from routes import Request, RouteConfig, handle
 

@@ -10,8 +10,8 @@ from pathlib import Path, PurePosixPath
 
 from publisher.build.arches import Arch, find_arch
 from publisher.build.depends import Dependency, Relation, parse_dependency, parse_relation
-from publisher.debpkg import NAME_RE as DEB_NAME_RE
-from publisher.debpkg import validate_version as deb_version_reason
+from publisher.apt.policy import NAME_RE as DEB_NAME_RE
+from publisher.apt.policy import validate_version as deb_version_reason
 from publisher.errors import BuildError
 
 FORMATS = ("deb", "rpm")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 
-from publisher.access import read_access, reset_access, set_rules, where_rules_apply
 from publisher.cli.common import say, store_option
-from publisher.repository import check_not_empty
+from publisher.core.marker import check_not_empty
+from publisher.ops.access import read_access, reset_access, set_rules, where_rules_apply
 from publisher.stores import open_store
 from publisher.stores.open import StoreLocation
 

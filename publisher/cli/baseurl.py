@@ -6,7 +6,6 @@ from pathlib import Path
 
 import click
 
-from publisher.baseurl import set_base_url
 from publisher.cli.common import (
     check_name,
     check_rpm_path,
@@ -16,11 +15,12 @@ from publisher.cli.common import (
     signing_option,
     store_option,
 )
+from publisher.cli.progress import reporter_for
 from publisher.cli.publish import report_outcome
-from publisher.progress import reporter_for
-from publisher.repofile import DEFAULT_REPO_ID, DEFAULT_ROOT
 from publisher.stores import open_store
 from publisher.stores.open import StoreLocation
+from publisher.yum.baseurl import set_base_url
+from publisher.yum.repofile import DEFAULT_REPO_ID, DEFAULT_ROOT
 
 
 @click.command("set-base-url")

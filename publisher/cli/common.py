@@ -13,9 +13,9 @@ import click
 from click.core import ParameterSource
 
 from publisher.errors import R2repoError
-from publisher.keys import key_to_make, resolve_signing_keys
-from publisher.repokeys import TrustRoot
-from publisher.signing import Signer
+from publisher.signing.gnupg import Signer
+from publisher.signing.keyfiles import key_to_make, resolve_signing_keys
+from publisher.signing.trustroot import TrustRoot
 from publisher.stores import Store
 from publisher.stores.open import StoreLocation, check_location, is_s3
 

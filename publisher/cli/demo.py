@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import click
 
 from publisher.cli.common import say
+from publisher.stores import Store
 
 
 @click.command("demo")
@@ -18,6 +20,12 @@ from publisher.cli.common import say
 @click.option("--no-serve", is_flag=True, help="Publish only.")
 def command(store: str, host: str, port: int, no_serve: bool) -> None:
     """Build two sample packages, publish them into STORE and serve it."""
-    from publisher.demo import run_demo
+    from publisher.ops.demo import run_demo
 
-    run_demo(Path(store), host, port, serve=not no_serve, say=say)
+    run_demo(Path(store), host, port, serve=None if no_serve else _serve, say=say)
+
+
+def _serve(store: Store, host: str, port: int, announce: Callable[[], None]) -> None:
+    from publisher.serve import app
+
+    app.run(store, host=host, port=port, announce=announce)

@@ -7,9 +7,9 @@ import time
 import click
 
 from publisher.cli.common import say, store_option
+from publisher.core.gcrecord import HORIZON_SECONDS
 from publisher.errors import R2repoError
-from publisher.gc import collect, parse_duration
-from publisher.gcrecord import HORIZON_SECONDS
+from publisher.ops.gc import collect, parse_duration
 from publisher.stores import open_store
 from publisher.stores.open import StoreLocation
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import click
 
 from publisher.cli.common import say
-from publisher.keys import check_key_files_absent, write_key_files
-from publisher.signing import generate_key
+from publisher.signing.gnupg import generate_key
+from publisher.signing.keyfiles import check_key_files_absent, write_key_files
 
 
 @click.group("keys")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import click
 
 from publisher.cli.common import check_name, check_rpm_path, store_option
-from publisher.listing import list_packages, list_rpms
-from publisher.repository import check_repository
+from publisher.core.marker import check_repository
+from publisher.ops.listing import list_packages, list_rpms
 from publisher.stores import open_store
 from publisher.stores.open import StoreLocation
 

@@ -20,16 +20,16 @@ from publisher.cli.common import (
     signing_option,
     store_option,
 )
+from publisher.cli.progress import reporter_for
+from publisher.core.outcome import Outcome
 from publisher.errors import R2repoError
-from publisher.keys import key_to_make
-from publisher.outcome import Outcome
-from publisher.progress import reporter_for
-from publisher.publish import PublishOptions, publish, read_inputs
-from publisher.repofile import DEFAULT_REPO_ID, DEFAULT_ROOT, check_base_url
-from publisher.repokeys import TrustRoot
+from publisher.ops.publish import PublishOptions, publish, read_inputs
+from publisher.signing.keyfiles import key_to_make
+from publisher.signing.trustroot import TrustRoot
 from publisher.stores import open_store
 from publisher.stores.local import LocalStore
 from publisher.stores.open import StoreLocation
+from publisher.yum.repofile import DEFAULT_REPO_ID, DEFAULT_ROOT, check_base_url
 
 # Where and how packages are published: shared by `publish` and `release`.
 REPOSITORY_OPTIONS = [

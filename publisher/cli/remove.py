@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from publisher.aptpublish import AptChange, check_dist, publish_dist
+from publisher.apt.publish import AptChange, check_dist, publish_dist
 from publisher.cli.common import (
     check_name,
     check_rpm_path,
@@ -19,13 +19,13 @@ from publisher.cli.common import (
     signing_option,
     store_option,
 )
-from publisher.outcome import Outcome
-from publisher.progress import reporter_for
-from publisher.removal import Removal
-from publisher.repository import check_repository
+from publisher.cli.progress import reporter_for
+from publisher.core.marker import check_repository
+from publisher.core.outcome import Outcome
+from publisher.core.removal import Removal
 from publisher.stores import open_store
 from publisher.stores.open import StoreLocation
-from publisher.yumpublish import RpmChange, check_rpm_root, publish_rpm_root
+from publisher.yum.publish import RpmChange, check_rpm_root, publish_rpm_root
 
 
 @click.command("remove")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from publisher.cli.common import say, store_option
-from publisher.repository import NotARepository, check_not_empty
+from publisher.core.marker import NotARepository, check_not_empty
 from publisher.stores import open_store
 from publisher.stores.open import StoreLocation
 
@@ -37,7 +37,7 @@ def command(
     store: StoreLocation, host: str, port: int, entry_ttl: int, public_url: str | None
 ) -> None:
     """Serve the repository over HTTP with the Worker's own request handling."""
-    from publisher import serve
+    from publisher.serve import app as serve
 
     target = open_store(store)
     try:

@@ -7,10 +7,10 @@ import time
 
 import click
 
-from publisher.access import create_token, read_access, revoke_token, where_rules_apply
 from publisher.cli.common import check_name, say, store_option
+from publisher.core.marker import check_not_empty
 from publisher.errors import R2repoError
-from publisher.repository import check_not_empty
+from publisher.ops.access import create_token, read_access, revoke_token, where_rules_apply
 from publisher.stores import open_store
 from publisher.stores.open import StoreLocation
 from routes.access import AccessFileError, format_time, parse_time
@@ -28,7 +28,7 @@ _EXPIRES_IN = re.compile(r"\s*\d+\s*[hdw]\s*")
 def parse_expiry(text: str, now: float) -> float:
     """--expires as seconds since the epoch: a duration from `now`, or a date or date-time."""
     if _EXPIRES_IN.fullmatch(text):
-        from publisher.gc import parse_duration
+        from publisher.ops.gc import parse_duration
 
         return now + parse_duration(text)
     try:

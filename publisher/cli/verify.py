@@ -8,9 +8,9 @@ import click
 
 from publisher.cli.common import say, store_option
 from publisher.errors import R2repoError
+from publisher.ops.verify import verify
 from publisher.stores import open_store
 from publisher.stores.open import StoreLocation
-from publisher.verify import verify
 
 
 @click.command("verify")

@@ -1,6 +1,6 @@
 """A publisher killed with SIGKILL at 20 points of its upload sequence, on S3 and locally.
 
-The kill is injected with the R2REPO_TEST_KILL_AFTER_WRITES test hook (publisher/uploads.py):
+The kill is injected with the R2REPO_TEST_KILL_AFTER_WRITES test hook (publisher/core/uploads.py):
 the process kills itself right after its Nth write reached the store. After each kill the
 repository must verify and apt-get update must succeed; the next publish must finish the job.
 """
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from publisher.uploads import KILL_AFTER_WRITES_ENV
+from publisher.core.uploads import KILL_AFTER_WRITES_ENV
 from tests.support.apt import AptClient
 from tests.support.debs import build_deb
 from tests.support.publishers import run_r2repo

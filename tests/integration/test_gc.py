@@ -8,8 +8,8 @@ import time
 import pytest
 from debian.deb822 import Packages, Release
 
-from publisher.aptstate import RECORD_FIELD
-from publisher.gcrecord import record_key
+from publisher.apt.gcrecord import record_key
+from publisher.apt.state import RECORD_FIELD
 from publisher.stores import Store, open_store
 from tests.support.apt import AptClient
 from tests.support.debs import build_deb

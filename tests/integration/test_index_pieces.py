@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from bench.gendeb import DebSpec, deb_bytes
-from publisher import aptrender
-from publisher.aptrender import _compress_job as compress_job
+from publisher.apt import render as aptrender
+from publisher.apt.indexpieces import WHOLE_BELOW
+from publisher.apt.render import _compress_job as compress_job
+from publisher.apt.xzstream import split_stream
 from publisher.cli import main
-from publisher.indexpieces import WHOLE_BELOW
-from publisher.xzstream import split_stream
 from tests.support.apt import AptClient
 from tests.support.server import serving
 

@@ -37,7 +37,7 @@ from pathlib import Path
 import pytest
 
 from publisher.cli import main
-from publisher.serve import ACCESS_TTL
+from publisher.serve.app import ACCESS_TTL
 from tests.support.apt import AptClient
 from tests.support.pages import page_snippets
 from tests.support.publishers import publish_argv, r2repo_env

@@ -1,7 +1,7 @@
 """repodata rendered in a forked child while the packages are written: same metadata, real dnf.
 
 A publish of at least PARALLEL_ITEMS new .rpms renders repodata/ in a child process during the
-package commit (publisher.workers.Background). The CLI runs here as its own process (one
+package commit (publisher.core.workers.Background). The CLI runs here as its own process (one
 thread, so it forks); the same packages published with the fork turned off must give the same
 primary, filelists and other, and dnf must list and install from the forked publish.
 """
@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from bench.genrpm import rpm_name, write_set
-from publisher import yumpublish
 from publisher.cli import main
-from publisher.workers import PARALLEL_ITEMS
+from publisher.core.workers import PARALLEL_ITEMS
+from publisher.yum import publish as yumpublish
 from tests.support.publishers import publish_argv, run_python
 from tests.support.rpmclients import DnfClient
 from tests.support.server import free_port, serving
@@ -25,7 +25,7 @@ COUNT = PARALLEL_ITEMS + 16
 # The CLI as its own process, reporting on stderr whether each Background forked a child.
 COUNTING_CLI = """
 import sys
-from publisher import workers
+from publisher.core import workers
 from publisher.cli import main
 
 started = workers.Background.__init__

@@ -11,8 +11,8 @@ from pathlib import Path
 import createrepo_c as cr
 import pytest
 
-from publisher.publish import PublishOptions, publish, read_inputs
-from publisher.signing import Signer
+from publisher.ops.publish import PublishOptions, publish, read_inputs
+from publisher.signing.gnupg import Signer
 from publisher.stores.local import LocalStore
 from tests.conftest import tree_digest
 from tests.support.rpms import alien_rpms, build_rpm

@@ -10,9 +10,9 @@ from pathlib import Path
 import createrepo_c as cr
 import pytest
 
+from publisher.core.uploads import KILL_AFTER_WRITES_ENV
 from publisher.stores import Store, open_store
-from publisher.uploads import KILL_AFTER_WRITES_ENV
-from publisher.yumgc import ENTRY_NAMES
+from publisher.yum.gcrecord import ENTRY_NAMES
 from tests.support.publishers import run_r2repo
 from tests.support.rpmclients import DnfClient
 from tests.support.rpms import build_rpm

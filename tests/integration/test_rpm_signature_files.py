@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from publisher.signing import Signer
+from publisher.signing.gnupg import Signer
 from routes.openpgp import dearmor
 from tests.support.rpmclients import DnfClient, ZypperClient, run
 from tests.support.rpms import build_rpm

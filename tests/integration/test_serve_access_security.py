@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from publisher.access import RULES_REQUIRED_KEY
+from publisher.ops.access import RULES_REQUIRED_KEY
 from tests.support.debs import build_deb
 from tests.support.s3 import MotoS3, s3_env
 from tests.support.server import (
@@ -28,7 +28,7 @@ from tests.support.server import (
     stop_server,
 )
 
-ACCESS_TTL = 2.0  # publisher/serve.py re-reads the rules this often
+ACCESS_TTL = 2.0  # publisher/serve/app.py re-reads the rules this often
 KELVIN = "%E2%84%AA"  # U+212A KELVIN SIGN, which NFC (and R2) turn into "K"
 
 

@@ -18,7 +18,7 @@ from tests.support.publishers import run_r2repo
 
 KILLED_PUBLISHER = """
 import os, signal, sys
-from publisher.signing import Signer
+from publisher.signing.gnupg import Signer
 signer = Signer([open(sys.argv[1], 'rb').read()])
 signer.clearsign(b'x')  # starts the agent
 print(signer.home.path, flush=True)
@@ -27,7 +27,7 @@ os.kill(os.getpid(), signal.SIGKILL)
 
 
 def test_next_signer_sweeps_a_killed_publishers_home(key_dir: Path):
-    from publisher.signing import Signer
+    from publisher.signing.gnupg import Signer
 
     done = subprocess.run(
         [sys.executable, "-c", KILLED_PUBLISHER, str(key_dir / "signing-key.asc")],
@@ -48,7 +48,7 @@ def test_next_signer_sweeps_a_killed_publishers_home(key_dir: Path):
 
 
 def test_a_closed_signer_leaves_no_agent_and_no_home(key_dir: Path):
-    from publisher.signing import Signer
+    from publisher.signing.gnupg import Signer
 
     with Signer([(key_dir / "signing-key.asc").read_bytes()]) as signer:
         signer.detach_sign(b"x")  # starts the agent
@@ -62,7 +62,7 @@ def test_a_closed_signer_leaves_no_agent_and_no_home(key_dir: Path):
 
 
 def test_signer_lists_its_keys_and_exports_each_form_once(key_dir: Path, monkeypatch):
-    from publisher.signing import GnuPGHome, Signer
+    from publisher.signing.gnupg import GnuPGHome, Signer
 
     calls: list[list[str]] = []
     real_start = GnuPGHome.start
@@ -99,7 +99,7 @@ def _publish(key_dir: Path, tmp_path: Path) -> None:
 def test_the_sweep_leaves_a_link_named_like_a_home_alone(key_dir: Path, tmp_path: Path):
     """A link in the shared /tmp to a directory of someone else's choosing: its owner.pid is a
     FIFO (reading it would block every publish on the machine) and its agent runs."""
-    from publisher.signing import HOME_PREFIX, OWNER_FILE
+    from publisher.signing.gnupg import HOME_PREFIX, OWNER_FILE
 
     target = tmp_path / "target"
     target.mkdir(mode=0o700)
@@ -120,7 +120,7 @@ def test_the_sweep_leaves_a_link_named_like_a_home_alone(key_dir: Path, tmp_path
 
 @pytest.mark.skipif(os.getuid() != 0, reason="making another user's home needs root")
 def test_the_sweep_leaves_another_users_home_alone(key_dir: Path, tmp_path: Path):
-    from publisher.signing import HOME_PREFIX, OWNER_FILE
+    from publisher.signing.gnupg import HOME_PREFIX, OWNER_FILE
 
     home = Path(tempfile.mkdtemp(prefix=HOME_PREFIX))
     try:

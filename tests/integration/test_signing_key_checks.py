@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from publisher.signing import HOME_PREFIX, OWNER_FILE
+from publisher.signing.gnupg import HOME_PREFIX, OWNER_FILE
 from tests.conftest import tree_digest
 from tests.support.gpg import agents_under
 from tests.support.rpms import build_rpm

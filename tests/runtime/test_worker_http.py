@@ -217,7 +217,7 @@ def test_public_paths_ignore_credentials(deployment: Deployment) -> None:
 
 
 def test_revocation_applies_without_redeploy(deployment: Deployment, tmp_path) -> None:
-    from publisher.access import create_token, revoke_token
+    from publisher.ops.access import create_token, revoke_token
     from publisher.stores.local import LocalStore
 
     store = LocalStore(deployment.store)

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from publisher.access import create_token
 from publisher.cli import main
+from publisher.ops.access import create_token
 from publisher.stores.local import LocalStore
 from tests.support.debs import build_deb
 from tests.support.server import fetch

@@ -62,10 +62,17 @@ def shipped_config(bucket: str, variables: Mapping[str, str]) -> str:
     return config
 
 
-def build_project(folder: Path, variables: Mapping[str, str], bucket: str = BUCKET) -> Path:
-    """wrangler.toml (the shipped one, overridden), src/ and python_modules/ in `folder`."""
+def build_project(
+    folder: Path, variables: Mapping[str, str], bucket: str = BUCKET, main: str | None = None
+) -> Path:
+    """wrangler.toml (the shipped one, overridden), src/ and python_modules/ in `folder`.
+
+    `main` (benchmarks only) names another entry module, in a src/ the caller put there."""
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "wrangler.toml").write_text(shipped_config(bucket, variables))
+    config = shipped_config(bucket, variables)
+    if main is not None:
+        config = config.replace('main = "src/worker.py"', f'main = "{main}"')
+    (folder / "wrangler.toml").write_text(config)
     if not (folder / "src").exists():
         (folder / "src").symlink_to(REPO_ROOT / "src")
     if not (folder / "python_modules").is_dir():
@@ -135,10 +142,10 @@ def worker_dev_command(folder: Path, store: Path, persist: Path, port: int) -> l
 
 @contextlib.contextmanager
 def running_worker(
-    folder: Path, persist: Path, variables: Mapping[str, str], store: Path
+    folder: Path, persist: Path, variables: Mapping[str, str], store: Path, main: str | None = None
 ) -> Iterator[RunningWorker]:
     """The Worker serving a local bucket that holds exactly `store`'s files."""
-    build_project(folder, variables)
+    build_project(folder, variables, main=main)
     port = free_port()
     argv = worker_dev_command(folder, store, persist, port)
     process = start_server(argv, port, timeout=120, env=QUIET, cwd=folder)

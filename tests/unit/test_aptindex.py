@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from debian.deb822 import Deb822
 
-from publisher.aptindex import newest, pool_path, pool_prefix, sort_entries
+from publisher.apt.index import newest, pool_path, pool_prefix, sort_entries
 
 
 def stanza(name: str, version: str, arch: str = "amd64", source: str | None = None) -> Deb822:

@@ -8,9 +8,9 @@ import lzma
 
 from debian.deb822 import Deb822, Release
 
-from publisher.aptindex import sort_entries
-from publisher.aptrender import component_indexes, release_date, render_release
-from publisher.indexpieces import cut
+from publisher.apt.index import sort_entries
+from publisher.apt.indexpieces import cut
+from publisher.apt.render import component_indexes, release_date, render_release
 
 FIELDS = {
     "Origin": "Acme",

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from publisher.cli.progress import LineReporter
+from publisher.core.uploads import Phase, Upload, commit, package_upload
 from publisher.hashing import sha256_file
-from publisher.progress import LineReporter
 from publisher.stores.local import LocalStore
-from publisher.uploads import Phase, Upload, commit, package_upload
 
 PACKAGE = "rpm/Packages/p/p-1-1.noarch.rpm"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from debian.deb822 import Deb822
 
-from publisher.controltext import check_control_text, dpkg_fields
+from publisher.apt.controltext import check_control_text, dpkg_fields
 
 GOOD = (
     "Package: r2-x\nVersion: 1.0\nArchitecture: all\nDepends: a,\n b  \n"

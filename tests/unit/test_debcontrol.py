@@ -13,9 +13,9 @@ import pytest
 import zstandard
 from debian import debfile
 
-from publisher import debcontrol
-from publisher.debcontrol import read_control_text
-from publisher.debpkg import read_deb
+from publisher.apt import debcontrol
+from publisher.apt.debcontrol import read_control_text
+from publisher.apt.debpkg import read_deb
 from publisher.errors import PackageError
 from tests.support.debs import ar, build_deb, debian_debs
 

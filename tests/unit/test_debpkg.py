@@ -6,7 +6,8 @@ import hashlib
 
 import pytest
 
-from publisher.debpkg import read_deb, validate_version
+from publisher.apt.debpkg import read_deb
+from publisher.apt.policy import validate_version
 from publisher.errors import PackageError
 from tests.support.debs import build_deb
 

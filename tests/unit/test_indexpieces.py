@@ -5,11 +5,11 @@ from __future__ import annotations
 import gzip
 import lzma
 
-from publisher.aptindex import sort_entries
-from publisher.aptrender import Group, render_groups
-from publisher.aptstanza import Stanza
-from publisher.indexpieces import WHOLE_BELOW, Previous, cut, reusable
-from publisher.xzstream import split_stream
+from publisher.apt.index import sort_entries
+from publisher.apt.indexpieces import WHOLE_BELOW, Previous, cut, reusable
+from publisher.apt.render import Group, render_groups
+from publisher.apt.stanza import Stanza
+from publisher.apt.xzstream import split_stream
 
 
 def stanza(number: int, version: str = "1.0") -> Stanza:

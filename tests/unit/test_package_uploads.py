@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from publisher.core.uploads import commit, package_upload
 from publisher.errors import ConflictError
 from publisher.hashing import sha256_file
 from publisher.stores.local import LocalStore
-from publisher.uploads import commit, package_upload
 
 KEY = "pool/main/p/p/p_1_all.deb"
 

@@ -9,8 +9,8 @@ import createrepo_c as cr
 import pytest
 
 from publisher.errors import PackageError
-from publisher.repofile import RepoFile
-from publisher.rpmpkg import describe_nevra, metadata_at, read_rpm
+from publisher.yum.repofile import RepoFile
+from publisher.yum.rpmpkg import describe_nevra, metadata_at, read_rpm
 from tests.support.rpms import build_rpm
 
 

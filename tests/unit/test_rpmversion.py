@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from publisher.rpmversion import compare_evr, rpmvercmp
+from publisher.yum.rpmversion import compare_evr, rpmvercmp
 
 CASES = [
     ("1.0", "1.0", 0),

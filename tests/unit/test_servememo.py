@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from publisher import servememo
-from publisher.servememo import Replay, ResponseMemo
+from publisher.serve import memo as servememo
+from publisher.serve.memo import Replay, ResponseMemo
 from publisher.stores.local import LocalStore
 from routes.access import PUBLIC, Access
 

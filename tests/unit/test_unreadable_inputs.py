@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from publisher.debpkg import read_deb
+from publisher.apt.debpkg import read_deb
 from publisher.errors import PackageError
-from publisher.rpmpkg import read_rpm
+from publisher.yum.rpmpkg import read_rpm
 
 READERS = [(read_deb, "x_1_all.deb"), (read_rpm, "x-1-1.noarch.rpm")]
 # kind -> the reason after "<path>: "; a FIFO must be refused without waiting for a writer.

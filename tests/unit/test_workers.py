@@ -9,8 +9,8 @@ import time
 
 import pytest
 
+from publisher.core.workers import Background, map_in_workers, worker_count
 from publisher.errors import PackageError
-from publisher.workers import Background, map_in_workers, worker_count
 from tests.support.publishers import run_python
 
 
@@ -50,7 +50,7 @@ def test_first_failure_in_order_whichever_process_met_it():
 SHARES = """
 import os, time
 from publisher.errors import PackageError
-from publisher.workers import map_in_workers
+from publisher.core.workers import map_in_workers
 
 SLOW = os.getpid()  # this process's own items are four times slower than the children's
 
@@ -86,7 +86,7 @@ def test_children_and_this_process_share_a_queue_of_runs():
 EARLY_FAILURE = """
 import os, sys, time
 from publisher.errors import PackageError
-from publisher.workers import map_in_workers
+from publisher.core.workers import map_in_workers
 
 def read(number):
     time.sleep(0.002)
@@ -128,7 +128,7 @@ def test_first_failure_in_order_is_raised():
 PRELUDE = """
 import os, signal, threading, time
 from publisher.errors import PackageError, R2repoError
-from publisher.workers import Background
+from publisher.core.workers import Background
 parent = os.getpid()
 
 class Unpicklable(Exception):

@@ -1,4 +1,4 @@
-"""xz streams taken apart into blocks and joined again (publisher.xzstream)."""
+"""xz streams taken apart into blocks and joined again (publisher.apt.xzstream)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import zlib
 
 import pytest
 
-from publisher.xzstream import compress_block, join_blocks, split_stream
+from publisher.apt.xzstream import compress_block, join_blocks, split_stream
 
 TEXTS = [b"Package: a\n" * 5000, os.urandom(70_000), b"x", b"Package: b\nVersion: 1\n" * 3000]
 

@@ -8,11 +8,11 @@ from pathlib import Path
 import createrepo_c as cr
 import pytest
 
-from publisher.rpmpkg import read_rpm
 from publisher.stores.local import LocalStore
-from publisher.yumchunks import read_chunks, split_chunks
-from publisher.yumrender import render_repodata
-from publisher.yumstate import read_rpm_root
+from publisher.yum.chunks import read_chunks, split_chunks
+from publisher.yum.render import render_repodata
+from publisher.yum.rpmpkg import read_rpm
+from publisher.yum.state import read_rpm_root
 from tests.support.rpms import build_rpm
 
 
