@@ -27,7 +27,7 @@ from publisher.ops.publish import PublishOptions, publish, read_inputs
 from publisher.signing.keyfiles import key_to_make
 from publisher.signing.trustroot import TrustRoot
 from publisher.stores import open_store
-from publisher.stores.local import LocalStore
+from publisher.stores.base import LocalFiles
 from publisher.stores.open import StoreLocation
 from publisher.yum.repofile import DEFAULT_REPO_ID, DEFAULT_ROOT, check_base_url
 
@@ -150,7 +150,7 @@ def publish_files(
         inputs = read_inputs(files)
         target = open_store(store)
         if link_inputs:
-            if not isinstance(target, LocalStore):
+            if not isinstance(target, LocalFiles):
                 raise R2repoError(
                     f"--link-inputs: {target.url} is not a local directory; packages are uploaded"
                 )

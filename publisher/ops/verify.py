@@ -161,7 +161,7 @@ def verify(
     check_repository(store, writing=False)
     report = VerifyReport()
     # Hashing runs outside the GIL: a store that uploads on one thread still reads on several.
-    count = workers or max(4, getattr(store, "upload_workers", 4))
+    count = workers or max(4, store.upload_workers)
     keys = keyring if keyring is not None else store.get_bytes("key.gpg")
     if not keys:
         report.problems.append("key.gpg: missing (give the public keys with --keyring)")

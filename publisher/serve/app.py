@@ -22,8 +22,7 @@ from urllib.parse import quote
 from publisher.errors import R2repoError
 from publisher.serve.bucket import FileBody, StoreBucket
 from publisher.serve.memo import MemoKey, Replay, ResponseMemo
-from publisher.stores.base import Store
-from publisher.stores.local import LocalStore, etag_of_signature
+from publisher.stores.base import LocalFiles, Store
 from routes import Request, RouteConfig
 from routes import handle as handle_request
 from routes.access import Access, AccessCache, Decision
@@ -75,6 +74,19 @@ def public_url_for(host: str, port: int, public_url: str | None) -> str | None:
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
+def _send(proto: Any, status: int, headers: list[tuple[str, str]], body: bytes | None) -> None:
+    if body is None:  # HEAD and 304: the Content-Length routes set describes the GET's body
+        proto.response_empty(status, headers)
+    else:
+        proto.response_bytes(status, headers, body)
+
+
+# How a body is sent depends on its kind: routes' bytes and the whole of a small local file go
+# as one message (`_send`, and may be memoized); an immutable local file as a file range; the
+# rest streamed. Each reader gives None or False, having sent nothing, when the object was
+# replaced after routes decided on it: the caller decides again.
+
+
 def _read_small(body: FileBody) -> bytes | None:
     """The whole (short) body at once, or None when the object changed under us."""
     stream = body.open()
@@ -84,15 +96,27 @@ def _read_small(body: FileBody) -> bytes | None:
         return stream.read(body.length)  # a short read gives a short body, as when streaming
 
 
-def _send(proto: Any, status: int, headers: list[tuple[str, str]], body: bytes | None) -> None:
-    if body is None:  # HEAD and 304: the Content-Length routes set describes the GET's body
-        proto.response_empty(status, headers)
-    else:
-        proto.response_bytes(status, headers, body)
+def _send_file_range(proto: Any, response: Response, files: LocalFiles, body: FileBody) -> bool:
+    """granian streams the file from Rust with flow control. It opens the path after we return,
+    so only for a key whose bytes never change (at worst the file is gone: 404)."""
+    file = files.file_of(body.key)
+    end = body.start + body.length
+    proto.response_file_range(response.status, response.headers, file, body.start, end)
+    return True
 
 
-async def _stream(proto: Any, response: Response, stream: BinaryIO, length: int) -> None:
-    transport = proto.response_stream(response.status, response.headers)
+async def _send_streamed(proto: Any, response: Response, body: FileBody) -> bool:
+    """Chunks read on a thread (a remote store, or a large local file that may change)."""
+    stream = await asyncio.to_thread(body.open)
+    if stream is None:
+        return False
+    with stream:
+        transport = proto.response_stream(response.status, response.headers)
+        await _pump(stream, transport, body.length)
+    return True
+
+
+async def _pump(stream: BinaryIO, transport: Any, length: int) -> None:
     remaining = length
     try:
         while remaining > 0:
@@ -106,7 +130,12 @@ async def _stream(proto: Any, response: Response, stream: BinaryIO, length: int)
 
 
 class App:
-    """The RSGI application serving the repository in a store, as the Worker would."""
+    """The RSGI application serving the repository in a store, as the Worker would.
+
+    A request goes: the access rules (cached for ACCESS_TTL), a replay from the memo when one
+    matches, routes' gate (who may read), routes' response, and its body sent by the sender for
+    its kind, deciding again when the object changed in between (ATTEMPTS times, then 503).
+    """
 
     def __init__(
         self,
@@ -120,69 +149,76 @@ class App:
         self.rules = AccessCache(ACCESS_TTL)
         self.public_url = public_url
         self.log = log or _log_refusal
-        self.local = store if isinstance(store, LocalStore) else None
-        self.memo = None if self.local is None else ResponseMemo(self.local.signature_of_file)
+        self.files = store if isinstance(store, LocalFiles) else None
+        self.memo = None if self.files is None else ResponseMemo(self.files.file_version)
 
     async def __call__(self, scope: Any, proto: Any) -> None:
         if scope.proto != "http":
             return
         now = time.time()
-        access = self.rules.fresh(now)
-        if access is None:
-            access = await self.rules.get(self.bucket, self.config.private_prefix, now)
-        memo_key: MemoKey | None = None
-        if self.memo is not None:
-            get = scope.headers.get
-            memo_key = (
-                scope.method,
-                scope.path,
-                scope.query_string,
-                get("if-none-match"),
-                get("if-modified-since"),
-                get("if-match"),
-                get("if-unmodified-since"),
-                get("range"),
-                get("if-range"),
-            )
-            replay = self.memo.find(memo_key, access)
-            if replay is not None:
-                _send(proto, replay.status, replay.headers, replay.body or None)
-                return
+        access = await self._access(now)
+        memo_key = self._memo_key(scope)
+        if memo_key is not None and self._replay(proto, memo_key, access):
+            return
         request = _request(scope, self.public_url)
-        decision = gate(request, access, self.config, now)
-        if decision.status is not None:
-            self.log(refusal_line(request, decision))
+        decision = self._decide(request, access, now)
         for _ in range(ATTEMPTS):
             response = await handle_request(request, self.bucket, self.config, decision)
             body = response.body
             if not isinstance(body, FileBody):
-                data = body if isinstance(body, bytes) else None
-                self._remember(memo_key, request, decision, access, response, data)
-                _send(proto, response.status, response.headers, data)
-                return
-            if self.local is not None and body.length <= CHUNK:
+                data = body if isinstance(body, bytes) else None  # None: HEAD, 304
+            elif self.files is not None and body.length <= CHUNK:
                 data = _read_small(body)  # one read, one message, no thread hop
                 if data is None:
                     continue
-                self._remember(memo_key, request, decision, access, response, data)
-                _send(proto, response.status, response.headers, data)
+            elif await self._send_large(proto, response, body):
                 return
-            if self.local is not None and is_immutable(body.key):
-                # granian streams the file from Rust with flow control. It opens the path after
-                # we return, so only for a key whose bytes never change (at worst it is gone: 404).
-                file = self.local.file_of(body.key)
-                end = body.start + body.length
-                proto.response_file_range(response.status, response.headers, file, body.start, end)
-                return
-            stream = await asyncio.to_thread(body.open)
-            if stream is None:
+            else:
                 continue
-            try:
-                await _stream(proto, response, stream, body.length)
-            finally:
-                stream.close()
+            self._remember(memo_key, request, decision, access, response, data)
+            _send(proto, response.status, response.headers, data)
             return
         _send(proto, *_GONE)
+
+    async def _access(self, now: float) -> Access:
+        access = self.rules.fresh(now)
+        if access is None:
+            access = await self.rules.get(self.bucket, self.config.private_prefix, now)
+        return access
+
+    def _memo_key(self, scope: Any) -> MemoKey | None:
+        if self.memo is None:
+            return None
+        get = scope.headers.get
+        return (
+            scope.method,
+            scope.path,
+            scope.query_string,
+            get("if-none-match"),
+            get("if-modified-since"),
+            get("if-match"),
+            get("if-unmodified-since"),
+            get("range"),
+            get("if-range"),
+        )
+
+    def _replay(self, proto: Any, memo_key: MemoKey, access: Access) -> bool:
+        replay = None if self.memo is None else self.memo.find(memo_key, access)
+        if replay is None:
+            return False
+        _send(proto, replay.status, replay.headers, replay.body or None)
+        return True
+
+    def _decide(self, request: Request, access: Access, now: float) -> Decision:
+        decision = gate(request, access, self.config, now)
+        if decision.status is not None:
+            self.log(refusal_line(request, decision))
+        return decision
+
+    async def _send_large(self, proto: Any, response: Response, body: FileBody) -> bool:
+        if self.files is not None and is_immutable(body.key):
+            return _send_file_range(proto, response, self.files, body)
+        return await _send_streamed(proto, response, body)
 
     def _remember(
         self,
@@ -194,7 +230,7 @@ class App:
         body: bytes | None,
     ) -> None:
         """Keep a public object's 200/206/304 once its Last-Modified no longer depends on now."""
-        if memo_key is None or self.memo is None or self.local is None:
+        if memo_key is None or self.memo is None or self.files is None:
             return
         if decision.status is not None or decision.private:
             return
@@ -208,15 +244,13 @@ class App:
         key = request_key(request, self.config)
         if key is None or key.endswith("/") or key == "":
             return
-        file = self.local.file_of(key)
-        signature = self.local.signature_of_file(file)
+        file = self.files.file_of(key)
+        version = self.files.file_version(file)
         # The file may have been replaced since it was read: keep only what matches it now.
-        if (
-            signature is None
-            or etag_of_signature(signature) != response.headers[names.index("etag")][1]
-        ):
+        etag = response.headers[names.index("etag")][1]
+        if version is None or self.files.etag_of_version(version) != etag:
             return
-        replay = Replay(file, signature, access, response.status, response.headers, body or b"")
+        replay = Replay(file, version, access, response.status, response.headers, body or b"")
         self.memo.keep(memo_key, replay)
 
 

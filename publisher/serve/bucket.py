@@ -5,8 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import BinaryIO
 
-from publisher.stores.base import ObjectInfo, Store, StoreError
-from publisher.stores.local import LocalStore
+from publisher.stores.base import LocalFiles, ObjectInfo, Store, StoreError
 from routes import ByteRange, Conditions, Listing, ObjectMeta, StoredObject
 
 LIST_LIMIT = 1000
@@ -47,10 +46,10 @@ class FileBody:
 class StoreBucket:
     """routes' Bucket over a synchronous Store; conditions are left to routes."""
 
-    def __init__(self, store: Store, *, offload: bool | None = None) -> None:
+    def __init__(self, store: Store) -> None:
         self.store = store
         # A local stat is cheaper than a thread hop; a remote store must not block the loop.
-        self.offload = not isinstance(store, LocalStore) if offload is None else offload
+        self.offload = not isinstance(store, LocalFiles)
 
     def _head(self, key: str) -> ObjectMeta | None:
         try:

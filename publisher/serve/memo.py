@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from publisher.stores.local import Signature
+from publisher.stores.base import FileVersion
 from routes.access import Access
 
 MAX_ENTRIES = 4096
@@ -27,7 +27,7 @@ class Replay:
     """One response as routes decided it, and what it was decided against."""
 
     file: str
-    signature: Signature
+    version: FileVersion
     access: Access
     status: int
     headers: list[tuple[str, str]]
@@ -37,8 +37,8 @@ class Replay:
 class ResponseMemo:
     """At most MAX_ENTRIES responses and MAX_BYTES of bodies; the oldest go first."""
 
-    def __init__(self, signature_of_file: Callable[[str], Signature | None]) -> None:
-        self._signature_of_file = signature_of_file
+    def __init__(self, file_version: Callable[[str], FileVersion | None]) -> None:
+        self._file_version = file_version
         self._replays: dict[MemoKey, Replay] = {}
         self._bytes = 0
 
@@ -46,7 +46,7 @@ class ResponseMemo:
         replay = self._replays.get(key)
         if replay is None:
             return None
-        if replay.access is access and self._signature_of_file(replay.file) == replay.signature:
+        if replay.access is access and self._file_version(replay.file) == replay.version:
             return replay
         self._drop(key)
         return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import BinaryIO, Protocol, runtime_checkable
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,7 @@ class Store(Protocol):
     """Object storage with conditional puts (If-Match / If-None-Match)."""
 
     url: str
+    upload_workers: int  # uploads worth running at once against this store
 
     def head(self, key: str) -> ObjectInfo | None: ...
 
@@ -75,4 +76,33 @@ class Store(Protocol):
     def ancestors(self) -> list[Store]:
         """The same storage seen from each folder above this location, nearest first, up to
         the top of the bucket or the file system (the place a server of a wider root reads)."""
+        ...
+
+
+# What one stat(2) says of a file: (inode, mtime in ns, size). Every write of a local store is
+# the rename of a fresh file, so this changes whenever the bytes do.
+FileVersion = tuple[int, int, int]
+
+
+@runtime_checkable
+class LocalFiles(Protocol):
+    """A store whose objects are files on this machine (the local store; never S3).
+
+    Its readers may send a file by path (sendfile), re-check a file by one stat instead of
+    reading it, and read it on the event loop: its reads are system calls, cheaper than a
+    thread hop.
+    """
+
+    link_inputs: bool  # create-only puts of files hard-link the input instead of copying it
+
+    def file_of(self, key: str) -> str:
+        """The path of the file holding `key` (which may not exist)."""
+        ...
+
+    def file_version(self, file: str) -> FileVersion | None:
+        """What `file` is now (one stat), None when it is gone."""
+        ...
+
+    def etag_of_version(self, version: FileVersion) -> str:
+        """The ETag `head` gives the object while its file is at `version`."""
         ...

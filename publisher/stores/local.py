@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from publisher.stores.base import ObjectInfo, PreconditionFailed, StoreError
+from publisher.stores.base import FileVersion, ObjectInfo, PreconditionFailed, StoreError
 
 LOCK_NAME = ".r2repo.lock"
 TEMP_PREFIX = ".r2repo-tmp-"
@@ -38,15 +38,11 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view) :]
 
 
-# Every write is a rename of a fresh file, so inode + mtime + size change with the bytes.
-Signature = tuple[int, int, int]  # (inode, mtime in ns, size): what a file's ETag is made of
+def _etag_of_version(version: FileVersion) -> str:
+    return '"{:x}-{:x}-{:x}"'.format(*version)
 
 
-def etag_of_signature(signature: Signature) -> str:
-    return '"{:x}-{:x}-{:x}"'.format(*signature)
-
-
-def _signature(st: os.stat_result) -> Signature:
+def _version(st: os.stat_result) -> FileVersion:
     return (st.st_ino, st.st_mtime_ns, st.st_size)
 
 
@@ -101,10 +97,6 @@ def _create_unnamed(
         os.close(directory_fd)
 
 
-def _etag(st: os.stat_result) -> str:
-    return etag_of_signature(_signature(st))
-
-
 class LocalStore:
     """Objects are files under `root`; writes are atomic renames; CAS under a flock."""
 
@@ -133,17 +125,19 @@ class LocalStore:
         return self._prefix + key  # os.path.join's checks cost as much again; key is relative
 
     def file_of(self, key: str) -> str:
-        """The file holding `key`, for a caller that re-checks it by `signature_of_file`."""
         return self._file(key)
 
     @staticmethod
-    def signature_of_file(file: str) -> Signature | None:
-        """What the ETag of the key in `file` is made of now (one stat), None when it is gone."""
+    def file_version(file: str) -> FileVersion | None:
         try:
             st = os.stat(file)
         except (FileNotFoundError, NotADirectoryError):
             return None
-        return _signature(st)
+        return _version(st)
+
+    @staticmethod
+    def etag_of_version(version: FileVersion) -> str:
+        return _etag_of_version(version)
 
     def _make_directory(self, directory: str) -> None:
         # r2repo never removes a directory, so one that existed once still does (a fresh
@@ -153,7 +147,9 @@ class LocalStore:
             self._directories.add(directory)
 
     def _info(self, key: str, st: os.stat_result) -> ObjectInfo:
-        return ObjectInfo(key=key, size=st.st_size, etag=_etag(st), last_modified=st.st_mtime)
+        return ObjectInfo(
+            key=key, size=st.st_size, etag=_etag_of_version(_version(st)), last_modified=st.st_mtime
+        )
 
     def head(self, key: str) -> ObjectInfo | None:
         try:

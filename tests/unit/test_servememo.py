@@ -15,9 +15,9 @@ KEY = ("GET", "/dists/x/InRelease", "", None, None, None, None, None, None)
 
 def _replay(store: LocalStore, name: str, body: bytes = b"x", access: Access = PUBLIC) -> Replay:
     file = store.file_of(name)
-    signature = store.signature_of_file(file)
-    assert signature is not None
-    return Replay(file, signature, access, 200, [("etag", "e")], body)
+    version = store.file_version(file)
+    assert version is not None
+    return Replay(file, version, access, 200, [("etag", "e")], body)
 
 
 def _write(root: Path, name: str, data: bytes) -> None:
@@ -29,7 +29,7 @@ def _write(root: Path, name: str, data: bytes) -> None:
 def test_replay_until_the_file_is_replaced(tmp_path: Path) -> None:
     store = LocalStore(tmp_path)
     _write(tmp_path, "InRelease", b"one")
-    memo = ResponseMemo(store.signature_of_file)
+    memo = ResponseMemo(store.file_version)
     memo.keep(KEY, _replay(store, "InRelease"))
     assert memo.find(KEY, PUBLIC) is not None
     assert memo.find(KEY[:-1] + ("bytes=0-1",), PUBLIC) is None  # another request
@@ -41,7 +41,7 @@ def test_replay_until_the_file_is_replaced(tmp_path: Path) -> None:
 def test_no_replay_once_the_file_is_gone(tmp_path: Path) -> None:
     store = LocalStore(tmp_path)
     _write(tmp_path, "InRelease", b"one")
-    memo = ResponseMemo(store.signature_of_file)
+    memo = ResponseMemo(store.file_version)
     memo.keep(KEY, _replay(store, "InRelease"))
     (tmp_path / "InRelease").unlink()
     assert memo.find(KEY, PUBLIC) is None
@@ -50,7 +50,7 @@ def test_no_replay_once_the_file_is_gone(tmp_path: Path) -> None:
 def test_no_replay_under_other_access_rules(tmp_path: Path) -> None:
     store = LocalStore(tmp_path)
     _write(tmp_path, "InRelease", b"one")
-    memo = ResponseMemo(store.signature_of_file)
+    memo = ResponseMemo(store.file_version)
     memo.keep(KEY, _replay(store, "InRelease"))
     assert memo.find(KEY, Access({"": True})) is None
 
@@ -59,7 +59,7 @@ def test_bounded_in_entries(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setattr(servememo, "MAX_ENTRIES", 3)
     store = LocalStore(tmp_path)
     _write(tmp_path, "f", b"1")
-    memo = ResponseMemo(store.signature_of_file)
+    memo = ResponseMemo(store.file_version)
     keys = [("GET", f"/{n}") for n in range(5)]
     for key in keys:
         memo.keep(key, _replay(store, "f"))
@@ -70,7 +70,7 @@ def test_bounded_in_bytes(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setattr(servememo, "MAX_BYTES", 1600)  # a body over 100 bytes is never kept
     store = LocalStore(tmp_path)
     _write(tmp_path, "f", b"1")
-    memo = ResponseMemo(store.signature_of_file)
+    memo = ResponseMemo(store.file_version)
     memo.keep(("GET", "/big"), _replay(store, "f", b"b" * 101))
     assert memo.find(("GET", "/big"), PUBLIC) is None
     keys = [("GET", f"/{n}") for n in range(20)]

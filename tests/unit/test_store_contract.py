@@ -7,6 +7,7 @@ import hashlib
 import pytest
 
 from publisher.stores import PreconditionFailed, Store, StoreError, open_store
+from publisher.stores.base import LocalFiles
 from publisher.stores.local import LocalStore
 from routes.content import IMMUTABLE
 
@@ -132,3 +133,39 @@ def test_ancestors_see_the_same_storage_from_each_folder_above(store):
     assert nearest.url == store.url.rsplit("/", 1)[0]
     assert nearest.head(store.url.rsplit("/", 1)[1] + "/x").etag == inner.etag
     assert [a.url for a in ancestors] == sorted((a.url for a in ancestors), key=len, reverse=True)
+
+
+def test_touch_refreshes_an_object_without_changing_its_bytes(store):
+    store.put_bytes("k", b"same")
+    before = store.head("k")
+    assert store.touch("k") is True
+    after = store.head("k")
+    assert store.get_bytes("k") == b"same"
+    assert after is not None and before is not None and after.last_modified >= before.last_modified
+    assert store.touch("absent") is False
+    assert store.head("absent") is None
+
+
+def test_upload_workers_is_a_positive_count(store):
+    assert isinstance(store.upload_workers, int) and store.upload_workers >= 1
+
+
+def test_only_a_store_of_local_files_offers_them(store):
+    """What `serve` and `--link-inputs` need of a store whose objects are files (LocalFiles)."""
+    if isinstance(store, LocalStore):
+        assert isinstance(store, LocalFiles)
+    else:
+        assert not isinstance(store, LocalFiles)  # S3: no file to send, stat or link
+        return
+    info = store.put_bytes("a/b", b"one")
+    file = store.file_of("a/b")
+    with open(file, "rb") as handle:
+        assert handle.read() == b"one"
+    version = store.file_version(file)
+    assert version is not None and store.etag_of_version(version) == info.etag
+    replaced = store.put_bytes("a/b", b"two")  # a new file renamed over the old one
+    assert store.file_version(file) != version
+    assert store.etag_of_version(store.file_version(file)) == replaced.etag
+    store.delete("a/b")
+    assert store.file_version(file) is None
+    assert store.link_inputs is False
