@@ -11,7 +11,6 @@ from typing import TypeVar
 
 from debian.deb822 import Deb822, Release
 
-from publisher.apt.index import sort_entries
 from publisher.apt.indexpieces import (
     KINDS,
     Compressed,
@@ -23,6 +22,7 @@ from publisher.apt.indexpieces import (
     reusable,
 )
 from publisher.apt.paths import packages_path
+from publisher.apt.versions import sort_entries
 from publisher.core.workers import worker_count
 from publisher.hashing import Digests, digest_bytes
 

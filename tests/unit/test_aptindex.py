@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from debian.deb822 import Deb822
 
-from publisher.apt.index import newest, pool_path, pool_prefix, sort_entries
+from publisher.apt.pool import pool_path, pool_prefix
+from publisher.apt.versions import newest, sort_entries
 
 
 def stanza(name: str, version: str, arch: str = "amd64", source: str | None = None) -> Deb822:

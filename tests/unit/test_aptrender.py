@@ -8,9 +8,9 @@ import lzma
 
 from debian.deb822 import Deb822, Release
 
-from publisher.apt.index import sort_entries
 from publisher.apt.indexpieces import cut
 from publisher.apt.render import component_indexes, release_date, render_release
+from publisher.apt.versions import sort_entries
 
 FIELDS = {
     "Origin": "Acme",

@@ -5,10 +5,10 @@ from __future__ import annotations
 import gzip
 import lzma
 
-from publisher.apt.index import sort_entries
 from publisher.apt.indexpieces import WHOLE_BELOW, Previous, cut, reusable
 from publisher.apt.render import Group, render_groups
 from publisher.apt.stanza import Stanza
+from publisher.apt.versions import sort_entries
 from publisher.apt.xzstream import split_stream
 
 
