@@ -153,13 +153,6 @@ def _compressed_files(
     return files
 
 
-def component_indexes(
-    dist_fields: dict[str, str], component: str, arch: str, stanzas: Iterable[Mapping[str, str]]
-) -> list[IndexFile]:
-    """Packages in three compressions plus the per-component Release of one architecture."""
-    return render_groups(dist_fields, [Group(component, arch, stanzas)])
-
-
 def release_date(epoch: float) -> str:
     return format_datetime(datetime.fromtimestamp(int(epoch), tz=UTC), usegmt=False).replace(
         "+0000", "UTC"

@@ -49,9 +49,6 @@ class RpmChange:
     packages_signed: bool = False
 
 
-RpmResult = Outcome
-
-
 def spellings(package: RepodataEntry) -> set[str]:
     """What `remove NAME=VERSION` may say: 1.0, 1.0-1 or 2:1.0-1."""
     version, release = package.version, package.release
@@ -94,7 +91,7 @@ class _Planner:
         self.change = change
         self.placement = placement
         self.state = state if state is not None else read_rpm_root(store, change.root)
-        self.result = RpmResult()
+        self.result = Outcome()
         self.uploads: list[Upload] = []
 
     def _place(self, pkg: RpmPackage) -> str:
@@ -237,7 +234,7 @@ def publish_rpm_root(
     progress: Reporter | None = None,
     clock: Callable[[], float] = time.time,
     checked: CheckedRoot | None = None,
-) -> RpmResult:
+) -> Outcome:
     """Apply `change` to the RPM root with compare-and-swap on repomd.xml.
 
     `now` dates repomd.xml (SOURCE_DATE_EPOCH aware); `clock` dates the gc record; `checked`,
@@ -246,7 +243,7 @@ def publish_rpm_root(
     check_repository(store, writing=True)
     plans = Plans(store, change, checked, lambda placement: _Planner(store, change, placement))
 
-    def attempt() -> RpmResult:
+    def attempt() -> Outcome:
         planner, entries = plans.next()
         repo_file = planner.repo_file()
         if not planner.changed(repo_file, signer):

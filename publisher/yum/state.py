@@ -41,7 +41,6 @@ class RpmRootState:
     packages: dict[NEVRA, cr.Package] = field(default_factory=dict)
     # repomd.xml is what dnf reads first, so it is the state and the compare-and-swap anchor.
     repomd_etag: str | None = None
-    metadata_hrefs: list[str] = field(default_factory=list)
     repodata: list[RepodataFile] = field(default_factory=list)
     repomd: bytes | None = None
     # The stored primary, filelists and other.xml as read: kind -> (href, bytes).
@@ -86,7 +85,6 @@ def read_rpm_root(store: Store, root: str, packages: bool = True) -> RpmRootStat
         repomd = cr.Repomd(str(directory / "repomd.xml"))
         paths: dict[str, str] = {}
         for record in repomd.records:
-            state.metadata_hrefs.append(record.location_href)
             state.repodata.append(
                 RepodataFile(
                     record.type,

@@ -21,7 +21,6 @@ from routes.http import Request, Response
 
 TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")
 HTML = "text/html; charset=utf-8"
-PAGE_SIZE = 1000
 
 _environment = None
 

@@ -95,11 +95,3 @@ def parse_range_spec(header: str) -> ByteRange:
     if end is None or end >= MAX_OBJECT_BYTES:
         return ByteRange(offset=start)  # to the end
     return ByteRange(offset=start, length=end - start + 1)
-
-
-def parse_range(header: str, size: int) -> tuple[int, int] | None:
-    """Inclusive `(start, end)` for `size` bytes, None for the whole body.
-
-    Raises MalformedRange (ignore the header: full 200) or RangeNotSatisfiable (416).
-    """
-    return parse_range_spec(header).resolve(size)

@@ -9,7 +9,7 @@ import lzma
 from debian.deb822 import Deb822, Release
 
 from publisher.apt.indexpieces import cut
-from publisher.apt.render import component_indexes, release_date, render_release
+from publisher.apt.render import Group, release_date, render_groups, render_release
 from publisher.apt.versions import sort_entries
 
 FIELDS = {
@@ -40,12 +40,12 @@ def test_packages_are_sorted_and_separated_by_blank_lines():
     )
 
 
-def test_component_indexes_compress_the_same_bytes_reproducibly():
+def test_one_group_compresses_the_same_bytes_reproducibly():
     stanzas = [Deb822({"Package": "a", "Version": "1", "Architecture": "amd64"})]
-    plain, gz, xz, release = component_indexes(FIELDS, "main", "amd64", stanzas)
+    plain, gz, xz, release = render_groups(FIELDS, [Group("main", "amd64", stanzas)])
     assert plain.path == "main/binary-amd64/Packages"
     assert gzip.decompress(gz.data) == plain.data == lzma.decompress(xz.data)
-    assert component_indexes(FIELDS, "main", "amd64", stanzas)[1].data == gz.data
+    assert render_groups(FIELDS, [Group("main", "amd64", stanzas)])[1].data == gz.data
     assert Deb822(release.data.decode()) == {
         "Archive": "stable",
         "Origin": "Acme",
@@ -57,9 +57,7 @@ def test_component_indexes_compress_the_same_bytes_reproducibly():
 
 
 def test_release_lists_every_index_with_four_hashes():
-    indexes = component_indexes(FIELDS, "main", "amd64", []) + component_indexes(
-        FIELDS, "main", "arm64", []
-    )
+    indexes = render_groups(FIELDS, [Group("main", "amd64", []), Group("main", "arm64", [])])
     release = Release(render_release(FIELDS, {"arm64", "amd64"}, {"main"}, indexes, 0).decode())
     assert release["Date"] == "Thu, 01 Jan 1970 00:00:00 UTC"
     assert release["Architectures"] == "amd64 arm64"
