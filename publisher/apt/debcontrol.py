@@ -1,9 +1,9 @@
 """The control file of an ordinary .deb, found without python-debian's archive classes.
 
-python-debian's `DebFile` takes about 0.5 ms per package (ar and tar objects, member wrappers);
-a fresh publish of 10,000 packages spent most of its time there. The layout of a .deb is fixed
+python-debian's `DebFile` builds ar and tar objects and member wrappers for each package: in a
+fresh publish of many packages that would be most of the time. The layout of a .deb is fixed
 (deb(5): an ar archive whose second member is control.tar, compressed or not), so the common
-case is read here with a few slices, about ten times faster. Anything this reader does not
+case is read here with a few slices. Anything this reader does not
 expect (pax or GNU long-name headers, an unknown compression, a bad checksum, a truncated
 member) returns None, and the caller reads the file with python-debian instead, which also
 gives the error message for a broken file. Both readers decompress control.tar here, with a bound.

@@ -1,8 +1,8 @@
 """A big Packages compressed in pieces, reusing the pieces of the Packages it replaces.
 
-Compressing was most of a publish into a big dist: adding one `Architecture: all` package to a
-dist of 50,000 recompressed two 23 MB indexes (xz 1.6 s and gzip 0.5 s each, for one changed
-stanza). The text is now cut into pieces at stanza boundaries chosen by the content (before a
+Compressing a big Packages whole is most of a publish into a big dist, even for one changed
+stanza (adding one `Architecture: all` package changes every architecture's Packages). The text
+is cut into pieces at stanza boundaries chosen by the content (before a
 package whose name's CRC32 is a multiple of PIECE_DIVISOR, once a piece holds PIECE_MIN bytes),
 so adding or removing a package changes the piece it falls in and rarely another. Each piece is
 compressed on its own: a gzip member each (a gzip file may hold several, and every reader reads
@@ -24,12 +24,11 @@ from typing import cast
 
 from publisher.apt.xzstream import Block, compress_block, join_blocks, split_stream
 
-# Packages text is mostly checksums, which no setting compresses much. Measured on the 22 MB
-# Packages of 27,500 packages: xz preset 0 takes 1.3 s (preset 1: 2.4 s, preset 6: 11x longer) for
-# 2% more bytes than preset 1; gzip level 6 takes 0.55 s (level 9: 0.77 s) for 1% more.
+# Packages text is mostly checksums, which no setting compresses much: the fastest xz preset and
+# gzip's default level cost a few percent of size and save most of the time (docs/benchmarks.md).
 XZ_PRESET = 0
 GZIP_LEVEL = 6
-# Pieces of about half a megabyte: 23 MB in pieces of 400 KB compressed 1% larger in both forms.
+# Pieces of about half a megabyte: big enough to compress about as well as the whole text.
 PIECE_MIN = 128 << 10
 PIECE_DIVISOR = 512
 WHOLE_BELOW = 1 << 20  # a text smaller than this is one piece

@@ -76,7 +76,7 @@ class Group:
 class _Workers:
     """`map` on threads when there is enough to compress, else here. zlib, lzma and hashlib let
     go of the GIL while they work, so every core works on the one copy of the text (worker
-    processes each took a pickled copy: 150 MB more at 50,000 packages, and slower)."""
+    processes would each need a pickled copy: more memory, and slower)."""
 
     def __init__(self, text_bytes: int, jobs: int) -> None:
         workers = worker_count(jobs)

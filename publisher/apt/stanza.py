@@ -33,8 +33,8 @@ def canonical_name(name: str) -> str:
 
 def _line_field(text: str, key: str) -> str | None:
     """The value of the single-line field `key` that starts a line of `text`, as python-debian
-    reads it (blanks around it cut). str.find, not a regular expression: reading back the 55,000
-    stanzas of a big dist asks this three times each, and a regex pass per stanza was most of it.
+    reads it (blanks around it cut). str.find, not a regular expression: reading back a big dist
+    asks this three times per stanza, and a regex pass per stanza would be most of the read.
     """
     if text.startswith(key + ":"):
         start = len(key) + 1

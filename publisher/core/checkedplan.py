@@ -1,7 +1,7 @@
 """A change planned once by the pre-commit check and reused by the publish that follows.
 
-Planning reads the repository's state and places every package: at 50,000 packages (or a big
-RPM root's metadata) doing it in the check and again in the publish doubled the work. Both
+Planning reads the repository's state and places every package: for a big dist (or a big RPM
+root's metadata) doing it in the check and again in the publish would double the work. Both
 repository kinds hand their checked plan over the same way, through this module.
 """
 

@@ -30,10 +30,9 @@ def _ensure_marker(store: Store) -> None:
 def check_repository(store: Store, *, writing: bool) -> None:
     """Raise NotARepository unless the store holds the marker (or is empty, for a publish).
 
-    Only the marker counts. An earlier version also took any `dists/*/InRelease` as proof, so gc
-    and remove would act on a reprepro or aptly tree that merely has a signed dist. A repository
-    r2repo published before the marker cannot be told apart from those by its files, and none
-    exists to adopt: the marker came in the same change as the gc record, before any release.
+    Only the marker counts: a `dists/*/InRelease` is no proof, or gc and remove would act on a
+    reprepro or aptly tree that merely has a signed dist. Every r2repo release writes the marker,
+    so there is no unmarked r2repo repository to adopt.
 
     A publish marks the store first. The listing comes before the second look for the marker: a
     concurrent publisher whose objects the listing shows has already written it.

@@ -37,8 +37,8 @@ def worker_count(jobs: int) -> int:
 
 def _process_pool(workers: int) -> ProcessPoolExecutor:
     """Worker processes for a process that may not fork (it runs other threads, which a fork
-    may deadlock): a forkserver's, which first imports the whole CLI again (half a second)."""
-    # Imported here: multiprocessing costs 12-17 ms to import, and small publishes never fork.
+    may deadlock): a forkserver's, which first imports the whole CLI again."""
+    # Imported here: multiprocessing is slow to import, and small publishes never fork.
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -54,8 +54,8 @@ def map_in_workers(
     the inputs at the start of a publish, while this process is still small: each of the other
     cores gets a forked child, and this process works too; all of them take runs of items from
     one queue until it is empty (cores of a virtual machine do not run at the same speed: fixed
-    shares left the faster one waiting up to 0.5 s of 1.1 s), and each child sends one pickled
-    list back (a process pool cost 0.3 s more than the reading itself over 10,000 .rpms).
+    shares would leave the faster one waiting), and each child sends one pickled list back (a
+    process pool costs more than the reading itself).
     Where forking is unsafe, a pool.
     """
     workers = worker_count(len(items))

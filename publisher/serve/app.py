@@ -1,10 +1,10 @@
 """`r2repo serve`: the Worker's request handling (`routes`) on CPython, over any Store.
 
-An RSGI application under granian (its HTTP/1.1 runs in Rust; a hello-world RSGI app served
-about twice the requests per second of the same under uvicorn here, see docs/benchmarks.md).
-Bodies are streamed from the store in chunks, never loaded whole; the HTTP decisions (status,
-headers, ranges, preconditions) are all `routes`'. Small responses of a local store are replayed
-from a memo checked by one stat (publisher/serve/memo.py).
+An RSGI application under granian: its HTTP/1.1 runs in Rust, so the Python side does only
+what routes decides (docs/benchmarks.md compares it with ASGI servers). Bodies are streamed
+from the store in chunks, never loaded whole; the HTTP decisions (status, headers, ranges,
+preconditions) are all `routes`'. Small responses of a local store are replayed from a memo
+checked by one stat (publisher/serve/memo.py).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from routes.handler import gate, request_key
 from routes.http import Response
 
 CHUNK = 256 * 1024
-STREAM_CHUNK = 1024 * 1024  # larger chunks: fewer thread hops and copies per MB (1.3x at 1 MiB)
+STREAM_CHUNK = 1024 * 1024  # larger chunks: fewer thread hops and copies per MB
 ATTEMPTS = 3  # the object can be replaced between the decision and the opening of its file
 ACCESS_TTL = 2.0  # seconds the access rules are kept before the store is read again
 REPLAYABLE = frozenset({200, 206, 304})
@@ -318,8 +318,8 @@ def run(
         # granian warns that embedding is experimental on every start; errors still show.
         log_level="info" if access_log else "error",
         log_access=access_log,
-        # granian's tasks in Rust: 10-20% more small responses and 304s a second, measured
-        # side by side; before Python 3.12 only (granian has none on 3.12 and later).
+        # granian's tasks in Rust answer small responses and 304s faster (docs/benchmarks.md);
+        # granian has them only for Python before 3.12.
         task_impl=TaskImpl.rust if sys.version_info < (3, 12) else TaskImpl.asyncio,
     )
     # Not uvloop.run: asyncio's Runner lists every task when it closes, and Rust tasks fail that.

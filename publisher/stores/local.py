@@ -101,7 +101,7 @@ class LocalStore:
     """Objects are files under `root`; writes are atomic renames; CAS under a flock."""
 
     # A write here is a handful of fast system calls: threads would only pass the GIL back and
-    # forth between them (a futex storm that tripled the system time of a 10,000-package publish).
+    # forth between them, spending more system time than the writes.
     upload_workers = 1
 
     def __init__(self, root: str | Path, *, link_inputs: bool = False) -> None:
@@ -118,7 +118,7 @@ class LocalStore:
         return Path(self._file(key))
 
     def _file(self, key: str) -> str:
-        # A string path: pathlib's parsing was a visible cost at 50,000 packages per publish.
+        # A string path: pathlib's parsing is a visible cost per object in a big publish.
         parts = key.split("/")
         if "" in parts or "." in parts or ".." in parts:  # also "" and a leading "/"
             raise StoreError(f"{key!r}: invalid object key")
@@ -140,8 +140,8 @@ class LocalStore:
         return _etag_of_version(version)
 
     def _make_directory(self, directory: str) -> None:
-        # r2repo never removes a directory, so one that existed once still does (a fresh
-        # publish of 10,000 packages asked the kernel 10,000 times).
+        # r2repo never removes a directory, so one that existed once still does: the kernel is
+        # asked once per directory, not once per package.
         if directory not in self._directories:
             os.makedirs(directory, exist_ok=True)
             self._directories.add(directory)

@@ -1,8 +1,7 @@
 """Each package's XML as it stands in the stored primary, filelists and other.xml.
 
-Adding one package to a root of 10,000 rendered every entry again with createrepo_c's
-`add_pkg` (0.3 s of the publish), to write the same bytes it had written before: a package's
-entry depends on nothing but the package. The entries read back here, by pkgId, are given to
+A package's entry depends on nothing but the package, so adding one package to a big root
+must not render every entry again with createrepo_c's `add_pkg` to write the same bytes. The entries read back here, by pkgId, are given to
 `XmlFile.add_chunk` as they are; a package without a chunk in all three files is dumped again.
 """
 

@@ -183,7 +183,7 @@ def quiet_stderr() -> Iterator[None]:
 
 @functools.cache
 def _devnull() -> int:
-    # Opened once per process (a fork inherits it): reading 10,000 .rpms opened it 10,000 times.
+    # Opened once per process (a fork inherits it), not once per package read.
     return os.open(os.devnull, os.O_WRONLY | os.O_CLOEXEC)
 
 
