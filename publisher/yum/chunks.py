@@ -1,8 +1,9 @@
 """Each package's XML as it stands in the stored primary, filelists and other.xml.
 
 A package's entry depends on nothing but the package, so adding one package to a big root
-must not render every entry again with createrepo_c's `add_pkg` to write the same bytes. The entries read back here, by pkgId, are given to
-`XmlFile.add_chunk` as they are; a package without a chunk in all three files is dumped again.
+must not render every entry again with createrepo_c's `add_pkg` to write the same bytes. The
+entries read back here, by pkgId, are given to `XmlFile.add_chunk` as they are; a package
+without a chunk in all three files is dumped again.
 """
 
 from __future__ import annotations
