@@ -29,7 +29,7 @@ from publisher.core.outcome import Outcome
 from publisher.core.placement import Placement
 from publisher.core.removal import Removal
 from publisher.core.transaction import with_retries
-from publisher.core.uploads import Existing, Phase, Reporter, Upload, commit
+from publisher.core.uploads import Existing, Phase, Reporter, Upload, commit, heads
 from publisher.errors import ConflictError, R2repoError
 from publisher.hashing import Digests, digest_bytes
 from publisher.signing.gnupg import Signer
@@ -230,15 +230,19 @@ class _Planner:
                             data=index.data,
                             sha256=sha256,
                             existing=Existing.TOUCH_SAME,
+                            # new bytes: mostly absent, so create-only first, no HEAD
+                            absent_when_planned=True,
                         )
                     )
+            unchanged = current.get(index.path) == sha256
             self.uploads.append(
                 Upload(
                     prefix + index.path,
                     Phase.INDEX,
                     data=index.data,
                     sha256=sha256,
-                    existing=Existing.SKIP_SAME,
+                    # Bytes the current Release does not list are new: no HEAD to compare.
+                    existing=Existing.SKIP_SAME if unchanged else Existing.OVERWRITE,
                 )
             )
 
@@ -270,6 +274,7 @@ class _Planner:
                 data=data,
                 sha256=sha256,
                 existing=Existing.TOUCH_SAME,
+                absent_when_planned=True,
             )
         )
         return sha256
@@ -292,8 +297,10 @@ class _Planner:
                 if_none_match=etag is None,
             )
         ]
+        names = ("Release.gpg", "Release")
+        infos = dict(zip(names, heads(self.store, [prefix + name for name in names]), strict=True))
         for name, data in (("Release.gpg", signer.detach_sign(release)), ("Release", release)):
-            info = self.store.head(prefix + name)
+            info = infos[name]
             uploads.append(
                 Upload(
                     prefix + name,

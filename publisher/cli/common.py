@@ -72,9 +72,21 @@ def store_option(command: Callable[..., Any]) -> Callable[..., Any]:
         envvar="R2_ACCOUNT_ID",
         help="Cloudflare account id: the s3:// store is in R2 (region auto); env R2_ACCOUNT_ID.",
     )
+    @click.option(
+        "--upload-concurrency",
+        envvar="R2REPO_UPLOAD_CONCURRENCY",
+        type=click.IntRange(1, 256),
+        help="Uploads to an s3:// store in flight at once (default 32); env "
+        "R2REPO_UPLOAD_CONCURRENCY.",
+    )
     @functools.wraps(command)
     def wrapper(
-        *args: Any, store: str, endpoint_url: str | None, r2_account_id: str | None, **kwargs: Any
+        *args: Any,
+        store: str,
+        endpoint_url: str | None,
+        r2_account_id: str | None,
+        upload_concurrency: int | None,
+        **kwargs: Any,
     ) -> Any:
         if not is_s3(store):
             # AWS_ENDPOINT_URL and R2_ACCOUNT_ID are shared with other tools and mean nothing
@@ -84,7 +96,9 @@ def store_option(command: Callable[..., Any]) -> Callable[..., Any]:
                 endpoint_url = None
             if context.get_parameter_source("r2_account_id") is ParameterSource.ENVIRONMENT:
                 r2_account_id = None
-        location = StoreLocation(store, endpoint_url or None, r2_account_id or None)
+        location = StoreLocation(
+            store, endpoint_url or None, r2_account_id or None, concurrency=upload_concurrency
+        )
         check_location(location)  # before the command reads or builds anything
         return command(*args, store=location, **kwargs)
 

@@ -31,6 +31,11 @@ class Placement:
 
     def place(self, source: Path, sha256: str, key: str, unique_key: str, replace: bool) -> str:
         """`key`, or `unique_key` when `key` holds other bytes and the user asked to replace."""
+        if not replace and getattr(self.store, "create_only_first", False):
+            # The create-only PUT of the commit answers what a HEAD would (see uploads).
+            self.absent.add(key)
+            self.placed[key] = sha256
+            return key
         existing = self.existing_sha256(key)
         if existing is not None and existing != sha256:
             if not replace:

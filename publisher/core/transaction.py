@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import sys
 import time
 from collections.abc import Callable
 from typing import TypeVar
@@ -24,7 +25,12 @@ def with_retries(attempt: Callable[[], Result], what: str) -> Result:
             return attempt()
         except PreconditionFailed:
             backoff = min(MAX_BACKOFF_SECONDS, 0.05 * 2**number)
-            time.sleep(random.uniform(0.5, 1.5) * backoff)
+            wait = random.uniform(0.5, 1.5) * backoff
+            sys.stderr.write(
+                f"r2repo: {what}: another publisher committed first; retry {number + 1} of the "
+                f"commit in {wait:.1f} s\n"
+            )
+            time.sleep(wait)
     raise CommitConflict(
         f"{what}: other publishers changed it {MAX_ATTEMPTS} times while this one tried to "
         "commit; nothing of this publish is referenced, run it again"

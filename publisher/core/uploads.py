@@ -19,7 +19,7 @@ from typing import Protocol
 
 from publisher.errors import ConflictError
 from publisher.hashing import sha256_stream
-from publisher.stores import PreconditionFailed, Store
+from publisher.stores import ObjectInfo, PreconditionFailed, Store
 
 # Test hook: a publisher that finds this variable set kills itself with SIGKILL right after its
 # Nth write (PUT or refresh) reached the store, to test that a crash at any point of the commit
@@ -141,6 +141,16 @@ def stored_sha256(store: Store, key: str) -> str | None:
         return None
 
 
+def heads(store: Store, keys: Sequence[str]) -> list[ObjectInfo | None]:
+    """HEADs of several keys at once: one round trip on a remote store, not one each."""
+    if len(keys) <= 1 or getattr(store, "upload_workers", 1) <= 1:
+        return [store.head(key) for key in keys]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=len(keys)) as pool:
+        return list(pool.map(store.head, keys))
+
+
 class _KillSwitch:
     """The test hook behind KILL_AFTER_WRITES_ENV."""
 
@@ -238,6 +248,11 @@ class _Committer:
                 continue
             self._count(upload, Action.PUT)
             return
+        if upload.phase is Phase.PACKAGE and upload.path is not None:
+            raise ConflictError(
+                f"{upload.path}: {upload.key} already exists in the store with other bytes "
+                "(use --replace to publish the new bytes)"
+            )
         raise ConflictError(
             f"{upload.key}: the store already holds other bytes under this name "
             "(another publisher wrote it meanwhile)"

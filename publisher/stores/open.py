@@ -19,6 +19,7 @@ class StoreLocation:
     endpoint_url: str | None = None
     r2_account_id: str | None = None
     region: str | None = None
+    concurrency: int | None = None  # uploads in flight at once (S3)
 
 
 S3_SCHEME = "s3://"
@@ -86,5 +87,7 @@ def open_store(location: str | StoreLocation) -> Store:
         endpoint = location.endpoint_url
         if location.r2_account_id:
             endpoint = r2_endpoint(location.r2_account_id)
-        return S3Store(url, endpoint_url=endpoint, region=_region(location))
+        return S3Store(
+            url, endpoint_url=endpoint, region=_region(location), concurrency=location.concurrency
+        )
     return LocalStore(url)
