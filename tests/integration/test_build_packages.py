@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,9 @@ from tests.conftest import tree_digest
 from tests.support.packaging import (
     dpkg_root,
     in_root,
+    lintian,
     repo_text,
+    rpmlint_errors,
     run,
     shell_args,
     tool_args,
@@ -90,9 +91,7 @@ def test_deb_control_members(built, tmp_path):
 
 
 def test_lintian_finds_no_errors(built):
-    done = subprocess.run(
-        ["lintian", "--allow-root", str(built[DEB])], capture_output=True, text=True, check=False
-    )
+    done = lintian(built[DEB])
     errors = [line for line in done.stdout.splitlines() if line.startswith("E:")]
     assert errors == [], done.stdout
     assert done.returncode == 0, done.stdout + done.stderr
@@ -144,10 +143,9 @@ def test_rpm_scriptlet_requires_and_provides(built):
 
 
 def test_rpmlint_finds_no_errors_but_the_missing_signature(built):
-    done = subprocess.run(["rpmlint", str(built[RPM])], capture_output=True, text=True, check=False)
-    errors = {m for m in re.findall(r": E: (\S+)", done.stdout)}
+    errors = rpmlint_errors(built[RPM])
     # Unsigned (r2repo signs with publish --sign-packages) and a script in an amd64 package.
-    assert errors <= {"no-signature", "no-binary"}, done.stdout
+    assert errors <= {"no-signature", "no-binary"}, errors
 
 
 def test_deb_installs_with_dpkg_root(built, tmp_path):

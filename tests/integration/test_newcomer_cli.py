@@ -11,6 +11,7 @@ import pytest
 
 from tests.conftest import tree_digest
 from tests.support.debs import build_deb
+from tests.support.packaging import lintian
 from tests.support.server import free_port, serve_argv, server_output, start_server, stop_server
 
 
@@ -301,9 +302,7 @@ def test_a_one_line_description_builds_a_lintian_clean_deb(r2repo, tmp_path):
     done = r2repo("build", *hello_options(tmp_path, "1.0"), "--format", "deb", "--output-dir", out)
     assert done.code == 0, done
     (deb,) = out.iterdir()
-    lint = subprocess.run(
-        ["lintian", "--allow-root", str(deb)], capture_output=True, text=True, check=False
-    )
+    lint = lintian(deb)
     assert "extended-description-is-empty" not in lint.stdout, lint.stdout
     assert [line for line in lint.stdout.splitlines() if line.startswith("E:")] == [], lint.stdout
     assert lint.returncode == 0, lint.stdout + lint.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -93,3 +94,28 @@ def repo_text(repo_id: str, baseurl: str, key: Path) -> str:
         f"[{repo_id}]\nname={repo_id}\nbaseurl={baseurl}\nenabled=1\n"
         f"repo_gpgcheck=1\ngpgcheck=0\ngpgkey=file://{key}\n"
     )
+
+
+def lintian(deb: Path) -> subprocess.CompletedProcess[str]:
+    """lintian run on `deb` (tags on stdout), after making sure it ran its checks on it: a lintian
+    that checked nothing (an unreadable file, an empty profile) prints no tag either."""
+    done = subprocess.run(
+        ["lintian", "--allow-root", "--debug", str(deb)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    # --debug says on stderr each check it ran; the tags stay alone on stdout.
+    checks = re.findall(r"^Check \S+ for binary:\S+ done", done.stderr, re.M)
+    assert len(checks) >= 100, f"lintian ran {len(checks)} checks on {deb}:\n{done.stderr}"
+    return done
+
+
+def rpmlint_errors(rpm: Path) -> set[str]:
+    """The names of rpmlint's errors for `rpm`, after making sure it ran its checks on that one
+    package: a missing file or a configuration without checks reports no error either."""
+    done = subprocess.run(["rpmlint", str(rpm)], capture_output=True, text=True, check=False)
+    ran = re.search(r"^checks: (\d+), packages: 1$", done.stdout, re.M)
+    assert ran and int(ran.group(1)) >= 10, f"rpmlint checked nothing:\n{done.stdout}{done.stderr}"
+    assert "1 packages and 0 specfiles checked;" in done.stdout, done.stdout
+    return set(re.findall(r": E: (\S+)", done.stdout))
