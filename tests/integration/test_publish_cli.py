@@ -50,6 +50,7 @@ def test_publish_writes_the_debian_layout(tmp_path, r2repo, key):
         "main/binary-amd64/Release",
     } <= listed
     for field, directory in (("SHA256", "SHA256"), ("MD5Sum", "MD5Sum"), ("SHA1", "SHA1")):
+        assert {entry["name"] for entry in release[field]} == listed, field
         for entry in release[field]:
             digest = entry["md5sum" if field == "MD5Sum" else field.lower()]
             folder = entry["name"].rsplit("/", 1)[0]

@@ -114,6 +114,7 @@ def test_incremental_publish_keeps_old_entries_and_reads_no_old_rpm(tmp_path, r2
     assert recording.reads, "the publish read its state from the store"
     assert not [k for k in recording.reads if k.startswith("rpm/Packages/")]
     after = metadata_chunks(store)
+    assert sorted(before) == sorted(after) == ["filelists", "other", "primary"]
     for kind, chunks in before.items():
         assert len(chunks) == 3
         for chunk in chunks:

@@ -106,4 +106,8 @@ def debian_debs() -> list[Path]:
                 check=True,
                 capture_output=True,
             )
-    return sorted(target.glob("*.deb"))
+    debs = sorted(target.glob("*.deb"))
+    # A test looping over these must not pass by checking none of them.
+    missing = [n for n in DEBIAN_PACKAGES if not any(d.name.startswith(f"{n}_") for d in debs)]
+    assert not missing, f"no .deb of {missing} in {target}"
+    return debs

@@ -98,4 +98,7 @@ def alien_rpms() -> list[Path]:
                     check=True,
                     capture_output=True,
                 )
-    return sorted(target.glob("*.rpm"))
+    rpms = sorted(target.glob("*.rpm"))
+    stems = {"hello", "cowsay"}
+    assert stems <= {p.name.split("-")[0] for p in rpms}, f"alien made no {stems} in {target}"
+    return rpms
