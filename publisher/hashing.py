@@ -17,10 +17,6 @@ class Digests:
     sha256: str
     sha512: str
 
-    def by_release_name(self) -> dict[str, str]:
-        """The digests keyed by the names Release files and by-hash/ directories use."""
-        return {"MD5Sum": self.md5, "SHA1": self.sha1, "SHA256": self.sha256, "SHA512": self.sha512}
-
 
 class _Hasher:
     def __init__(self) -> None:

@@ -11,8 +11,8 @@ from publisher.apt.gcrecord import dist_references, load_record, record_key
 from publisher.apt.index import PoolKey, entry_key, make_stanza, newest, pool_path
 from publisher.apt.indexpieces import WHOLE_BELOW, Previous
 from publisher.apt.paths import by_hash_key, by_hash_path, dist_prefix, packages_path
+from publisher.apt.releasehashes import RELEASE_HASH_FIELDS, release_digests
 from publisher.apt.render import (
-    RELEASE_HASH_FIELDS,
     Group,
     IndexFile,
     render_groups,
@@ -221,7 +221,7 @@ class _Planner:
             # An index the current Release lists is in by-hash/ and cannot be collected before
             # this commit ends: nothing to do. Any other may be an old copy close to collection.
             if current.get(index.path) != sha256:
-                for hash_name, digest in index.digests.by_release_name().items():
+                for hash_name, digest in release_digests(index.digests).items():
                     key = prefix + by_hash_path(index.path, hash_name, digest)
                     self.uploads.append(
                         Upload(
@@ -262,7 +262,7 @@ class _Planner:
         components[self.change.component] = entries
         new_files = [s["Filename"] for c in components.values() for s in c.values()]
         new_refs = dist_references(
-            dist, {i.path: i.digests.by_release_name() for i in indexes}, new_files, None
+            dist, {i.path: release_digests(i.digests) for i in indexes}, new_files, None
         )
         old = load_record(self.store, dist, state.record_sha256)
         data = render_record(next_record(old, old_refs, new_refs, now))

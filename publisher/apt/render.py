@@ -22,11 +22,11 @@ from publisher.apt.indexpieces import (
     reusable,
 )
 from publisher.apt.paths import packages_path
+from publisher.apt.releasehashes import RELEASE_HASHES
 from publisher.apt.versions import sort_entries
 from publisher.core.workers import worker_count
 from publisher.hashing import Digests, digest_bytes
 
-RELEASE_HASH_FIELDS = ("MD5Sum", "SHA1", "SHA256", "SHA512")
 Item = TypeVar("Item")
 Result = TypeVar("Result")
 
@@ -181,12 +181,10 @@ def render_release(
     for name, value in (extra_fields or {}).items():
         release[name] = value
     ordered = sorted(indexes, key=lambda index: index.path)
-    for field in RELEASE_HASH_FIELDS:
-        release[field] = [
+    for hash_ in RELEASE_HASHES:
+        release[hash_.field] = [
             {
-                ("md5sum" if field == "MD5Sum" else field.lower()): index.digests.by_release_name()[
-                    field
-                ],
+                hash_.column: getattr(index.digests, hash_.attribute),
                 "size": str(index.digests.size),
                 "name": index.path,
             }

@@ -6,13 +6,16 @@ from dataclasses import dataclass, field
 
 from debian.deb822 import Release
 
+from publisher.apt.gcrecord import record_key
 from publisher.apt.index import PoolKey, entry_key
 from publisher.apt.paths import by_hash_key, dist_prefix, packages_path
+from publisher.apt.releasehashes import RELEASE_HASHES
 from publisher.apt.stanza import Stanza, split_stanzas
 from publisher.stores import Store
+from publisher.stores.readonce import read_ahead
 
+PACKAGES_NAMES = ("Packages", "Packages.gz", "Packages.xz")
 RELEASE_FIELDS = ("Origin", "Label", "Suite", "Codename", "Description")
-HASH_FIELDS = ("MD5Sum", "SHA1", "SHA256", "SHA512")
 # The Release field naming the dist's garbage-collection record (see publisher/core/gcrecord.py).
 # apt ignores fields it does not know; signing it makes the record part of the atomic commit.
 RECORD_FIELD = "X-R2repo-Unreferenced"
@@ -55,11 +58,10 @@ def release_indexes(release: Release) -> dict[str, IndexEntry]:
     """Every index a Release lists, with all the digests it gives for each."""
     sizes: dict[str, int] = {}
     digests: dict[str, dict[str, str]] = {}
-    for name in HASH_FIELDS:
-        column = "md5sum" if name == "MD5Sum" else name.lower()
-        for entry in release.get(name, []):
+    for hash_ in RELEASE_HASHES:
+        for entry in release.get(hash_.field, []):
             sizes[entry["name"]] = int(entry["size"])
-            digests.setdefault(entry["name"], {})[name] = entry[column]
+            digests.setdefault(entry["name"], {})[hash_.field] = entry[hash_.column]
     return {
         path: IndexEntry(sizes[path], digests[path]) for path in sorted(digests) if path in sizes
     }
@@ -86,6 +88,19 @@ def read_packages(store: Store, key: str) -> list[Stanza] | None:
     return stanzas
 
 
+def _planning_reads(state: DistState) -> list[str]:
+    """What planning reads after InRelease, in one batch: every Packages index by hash (a kept
+    architecture reuses its .gz and .xz as they are) and the gc record."""
+    keys = [
+        by_hash_key(state.dist, path, sha256)
+        for path, sha256 in state.index_sha256.items()
+        if path.rsplit("/", 1)[-1] in PACKAGES_NAMES
+    ]
+    if state.record_sha256:
+        keys.append(record_key(state.dist, state.record_sha256))
+    return keys
+
+
 def read_dist(store: Store, dist: str) -> DistState:
     """Read a dist from the store; an absent dist is an empty state."""
     state = DistState(dist=dist)
@@ -102,6 +117,7 @@ def read_dist(store: Store, dist: str) -> DistState:
     state.record_sha256 = release.get(RECORD_FIELD)
     state.index_files = release_indexes(release)
     index_sha256 = state.index_sha256
+    read_ahead(store, _planning_reads(state))
     for component in release.get("Components", "").split():
         entries: dict[PoolKey, Stanza] = {}
         for arch in sorted(state.architectures):

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from publisher.apt.gcrecord import record_key
 from publisher.apt.paths import by_hash_path, dist_prefix
+from publisher.apt.releasehashes import RELEASE_HASHES
 from publisher.apt.repair import unfinished
 from publisher.apt.state import DistState, read_dist
 from publisher.core.marker import check_repository
@@ -24,7 +25,6 @@ from publisher.stores import Store
 from publisher.yum.verify import RpmRootCheck
 
 PACKAGE_DIGESTS = (("MD5sum", "md5"), ("SHA1", "sha1"), ("SHA256", "sha256"), ("SHA512", "sha512"))
-RELEASE_DIGESTS = (("MD5Sum", "md5"), ("SHA1", "sha1"), ("SHA256", "sha256"), ("SHA512", "sha512"))
 
 
 @dataclass
@@ -110,9 +110,9 @@ class _DistVerifier:
         indexes: list[Expected] = []
         for path, entry in state.index_files.items():
             digests = tuple(
-                (name, attr, entry.digests[name])
-                for name, attr in RELEASE_DIGESTS
-                if name in entry.digests
+                (h.field, h.attribute, entry.digests[h.field])
+                for h in RELEASE_HASHES
+                if h.field in entry.digests
             )
             for name, value in entry.digests.items():
                 key = prefix + by_hash_path(path, name, value)

@@ -9,6 +9,7 @@ import lzma
 from debian.deb822 import Deb822, Release
 
 from publisher.apt.indexpieces import cut
+from publisher.apt.releasehashes import release_digests
 from publisher.apt.render import Group, release_date, render_groups, render_release
 from publisher.apt.versions import sort_entries
 
@@ -74,7 +75,7 @@ def test_release_lists_every_index_with_four_hashes():
         assert names == sorted(index.path for index in indexes)
         for entry in release[field]:
             index = next(i for i in indexes if i.path == entry["name"])
-            assert entry[key] == index.digests.by_release_name()[field]
+            assert entry[key] == release_digests(index.digests)[field]
             assert int(entry["size"]) == len(index.data)
 
 
