@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from publisher.apt.paths import by_hash_path, dist_prefix
+from publisher.apt.paths import ENTRY_NAMES, by_hash_path, dist_prefix
 from publisher.core.gcrecord import parse_record
 from publisher.core.statekeys import RECORD_PREFIX
 from publisher.stores import Store
@@ -28,7 +28,7 @@ def dist_references(
 ) -> set[str]:
     """Every key one state of a dist needs: entry points, indexes, by-hash copies, packages."""
     prefix = dist_prefix(dist)
-    keys = {prefix + "InRelease", prefix + "Release", prefix + "Release.gpg"}
+    keys = {prefix + name for name in ENTRY_NAMES}
     for path, digests in index_digests.items():
         keys.add(prefix + path)
         for hash_name, digest in digests.items():

@@ -3,6 +3,9 @@ side need them without loading python-debian)."""
 
 from __future__ import annotations
 
+# A dist's entry points: InRelease (the compare-and-swap anchor), then its followers.
+ENTRY_NAMES = ("InRelease", "Release", "Release.gpg")
+
 
 def dist_prefix(dist: str) -> str:
     return f"dists/{dist}/"

@@ -12,7 +12,7 @@ from debian.deb822 import Release
 
 from publisher.apt.paths import dist_prefix
 from publisher.apt.state import DistState
-from publisher.core.uploads import stored_sha256
+from publisher.core.uploads import heads, stored_sha256
 from publisher.stores import Store
 
 
@@ -25,7 +25,11 @@ def unfinished(store: Store, state: DistState) -> list[str]:
     raw = store.get_bytes(prefix + "Release")
     if raw is None or Release(raw.decode("utf-8", "replace")).dump() != state.release.dump():
         found.append(f"{prefix}Release: not the Release signed in InRelease")
-    for path, entry in state.index_files.items():
-        if stored_sha256(store, prefix + path) != entry.digests.get("SHA256"):
+    paths = list(state.index_files)
+    # All at once: one round trip on a remote store (the plain indexes and per-arch Releases).
+    infos = heads(store, [prefix + path for path in paths])
+    for path, info in zip(paths, infos, strict=True):
+        stored = None if info is None else info.sha256 or stored_sha256(store, prefix + path)
+        if stored != state.index_files[path].digests.get("SHA256"):
             found.append(f"{prefix}{path}: not the index InRelease lists")
     return found

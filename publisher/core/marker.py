@@ -9,6 +9,7 @@ from itertools import islice
 from publisher.core.statekeys import COLLECTABLE_PREFIXES, MARKER_KEY
 from publisher.errors import R2repoError
 from publisher.stores import PreconditionFailed, Store
+from publisher.stores.readonce import fresh
 
 MARKER = json.dumps({"format": 1, "tool": "r2repo"}, sort_keys=True).encode("utf-8") + b"\n"
 # What gc looks at (plus each RPM root's repodata/ and Packages/): never the rest of `_r2repo/`,
@@ -39,7 +40,8 @@ def check_repository(store: Store, *, writing: bool) -> None:
     """
     if store.head(MARKER_KEY) is None:
         first = list(islice(store.list(), 1))
-        if first and store.head(MARKER_KEY) is None:
+        # Fresh: the concurrent publisher the listing shows wrote the marker after our first look.
+        if first and fresh(store).head(MARKER_KEY) is None:
             raise NotARepository(
                 f"{store.url}: not an r2repo repository (it holds {first[0].key!r} and maybe "
                 f"more, but no {MARKER_KEY}); refusing to "

@@ -10,13 +10,15 @@ from typing import TYPE_CHECKING, cast
 
 from publisher.core.marker import check_repository
 from publisher.core.outcome import Outcome
+from publisher.core.statekeys import MARKER_KEY
 from publisher.core.uploads import Reporter
 from publisher.core.workers import map_in_workers
 from publisher.errors import ConflictError, PackageError, R2repoError
 from publisher.ops.listing import check_new_dist_name, check_new_rpm_root
 from publisher.signing.gnupg import Signer
-from publisher.signing.trustroot import TrustRoot
+from publisher.signing.trustroot import TrustRoot, root_key_files
 from publisher.stores import Store
+from publisher.stores.readonce import read_ahead, read_once
 from publisher.yum.repofile import DEFAULT_REPO_ID, DEFAULT_ROOT
 
 if TYPE_CHECKING:
@@ -129,6 +131,8 @@ def publish(
         raise R2repoError(
             "--dist is required to publish .deb packages (for example --dist bookworm)"
         )
+    store = read_once(store)
+    read_ahead(store, _entry_reads(inputs, options))
     if inputs.debs and options.dist:
         check_new_dist_name(store, options.dist)
     if inputs.rpms:
@@ -152,6 +156,22 @@ def publish(
     if apt_commit is not None:
         result.apt = apt_commit()
     return result
+
+
+def _entry_reads(inputs: Inputs, options: PublishOptions) -> list[str]:
+    """What every publish reads before it plans: one parallel batch on a remote store."""
+    keys = [MARKER_KEY, *root_key_files([options.rpm_root])]
+    if inputs.debs and options.dist:
+        from publisher.apt.paths import ENTRY_NAMES, dist_prefix
+
+        keys += [dist_prefix(options.dist) + name for name in ENTRY_NAMES]
+    if inputs.rpms:
+        from publisher.yum.gcrecord import ENTRY_NAMES as ROOT_ENTRY_NAMES
+
+        root = options.rpm_root
+        keys += [f"{root}/{name}" for name in ROOT_ENTRY_NAMES]
+        keys.append(f"{root}/{options.repo_id}.repo")
+    return keys
 
 
 def _rpm_side(

@@ -14,6 +14,7 @@ from publisher.errors import SigningError
 from publisher.signing.gnupg import Signer
 from publisher.signing.keyfiles import ENV_SIGNING_KEY
 from publisher.stores import Store
+from publisher.stores.readonce import read_ahead
 from routes.openpgp import PublicKey, public_keys
 
 ROOT_KEYS = ("key.gpg", "key.asc")
@@ -26,6 +27,7 @@ HOW_TO_SIGN = (
 def key_uploads(store: Store, signer: Signer, keys: dict[str, bool]) -> list[Upload]:
     """`keys` maps a store key to armored (True) or binary (False); only changed keys are put."""
     uploads = []
+    read_ahead(store, list(keys))  # one round trip for all of them on a remote store
     for key, armor in keys.items():
         data = signer.public_keys(armor)
         if store.get_bytes(key) != data:

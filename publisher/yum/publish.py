@@ -22,7 +22,7 @@ from publisher.hashing import digest_bytes
 from publisher.signing.gnupg import Signer
 from publisher.signing.trustroot import key_uploads
 from publisher.signing.verify import SignatureChecker
-from publisher.stores import Store
+from publisher.stores import ObjectInfo, Store
 from publisher.yum.gcrecord import (
     load_root_record,
     root_references,
@@ -176,8 +176,12 @@ class _Planner:
             fork=len(self.uploads) >= PARALLEL_ITEMS,
         )
 
-    def metadata_uploads(self, repodata: Repodata, signer: Signer) -> list[Upload]:
+    def metadata_uploads(
+        self, repodata: Repodata, signer: Signer, signature: ObjectInfo | None
+    ) -> list[Upload]:
+        """`signature`: repomd.xml.asc as it was before this commit wrote anything."""
         root = self.change.root
+        current = {f.href for f in self.state.repodata}
         uploads = [
             Upload(
                 f"{root}/{name}",
@@ -185,6 +189,8 @@ class _Planner:
                 data=data,
                 sha256=digest_bytes(data).sha256,
                 existing=Existing.TOUCH_SAME,
+                # a name the current repomd.xml does not list is new bytes: create-only first
+                absent_when_planned=name not in current,
             )
             for name, data in repodata.files.items()
         ]
@@ -200,7 +206,7 @@ class _Planner:
         )
         # The signature follows repomd.xml conditionally: a slow winner never overwrites the
         # signature of the commit after it (see uploads._Committer._follow).
-        info = self.store.head(signature_key(root))
+        info = signature
         uploads.append(
             Upload(
                 signature_key(root),
@@ -250,13 +256,17 @@ def publish_rpm_root(
             return planner.result
         keys = {f"{change.root}/repodata/repomd.xml.key": True, "key.asc": True, "key.gpg": False}
         uploads = key_uploads(store, signer, keys) + planner.uploads
-        uploads.append(Upload(repo_file.key, Phase.PACKAGE, data=repo_file.render()))
+        rendered = repo_file.render()
+        if store.get_bytes(repo_file.key) != rendered:  # read once before (see readonce)
+            uploads.append(Upload(repo_file.key, Phase.PACKAGE, data=rendered))
+        # Read before the first write, with the other planning reads (see stores/readonce).
+        signature = store.head(signature_key(change.root))
         with planner.render(entries, int(now()), clock()) as rendering:
             stats = commit(
                 store,
                 uploads,
                 progress,
-                later=lambda: planner.metadata_uploads(rendering.result(), signer),
+                later=lambda: planner.metadata_uploads(rendering.result(), signer, signature),
             )
         planner.result.written = stats.written
         return planner.result

@@ -9,6 +9,7 @@ from pathlib import Path
 import createrepo_c as cr
 
 from publisher.stores import Store
+from publisher.stores.readonce import read_ahead
 from publisher.yum.chunks import Chunks, read_chunks
 from publisher.yum.rpmpkg import NEVRA, quiet_stderr
 
@@ -84,6 +85,8 @@ def read_rpm_root(store: Store, root: str, packages: bool = True) -> RpmRootStat
         (directory / "repomd.xml").write_bytes(raw)
         repomd = cr.Repomd(str(directory / "repomd.xml"))
         paths: dict[str, str] = {}
+        wanted = (*METADATA_TYPES, RECORD_TYPE) if packages else ()
+        read_ahead(store, [f"{root}/{r.location_href}" for r in repomd.records if r.type in wanted])
         for record in repomd.records:
             state.repodata.append(
                 RepodataFile(
