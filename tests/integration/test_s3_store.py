@@ -130,3 +130,43 @@ def test_r2_account_id_gives_the_r2_endpoint():
     assert store.client.meta.endpoint_url == "https://abc123.r2.cloudflarestorage.com"
     assert store.client.meta.region_name == "auto"
     assert store.prefix == "p/"
+
+
+def test_objects_carry_the_headers_routes_sends_and_no_content_encoding(
+    r2repo, moto_s3, debs, key_dir
+):
+    """R2 would decompress a .gz stored with Content-Encoding: gzip for some clients (apt then
+    fails its hash check); and an object's own Content-Type / Cache-Control are what an R2
+    public bucket or a CDN in front of it sends, so they must be what the Worker would send."""
+    from routes.content import cache_control_for, content_type_for
+
+    bucket = moto_s3.bucket()
+    store = f"s3://{bucket}/apt"
+    signing = ("--signing-key", key_dir / "signing-key.asc")
+    assert (
+        r2repo("publish", "--store", store, "--dist", "stable", *signing, debs["hello"]).code == 0
+    )
+    keys = sorted(key.removeprefix("apt/") for key in moto_s3.keys(bucket))
+    by_hash_gz = next(k for k in keys if "/by-hash/SHA256/" in k)
+    checked = [
+        "dists/stable/main/binary-amd64/Packages.gz",
+        "dists/stable/main/binary-amd64/Packages.xz",
+        "dists/stable/main/binary-amd64/Packages",
+        by_hash_gz,
+        "pool/main/s/s3-hello/s3-hello_1.0-1_amd64.deb",
+        "dists/stable/InRelease",
+        "dists/stable/Release.gpg",
+        "key.asc",
+        "key.gpg",
+    ]
+    for key in checked:
+        head = moto_s3.client.head_object(Bucket=bucket, Key="apt/" + key)
+        assert "ContentEncoding" not in head, key
+        assert head["ContentType"] == content_type_for(key), key
+        assert head["CacheControl"] == cache_control_for(key), key
+    gz = moto_s3.client.head_object(Bucket=bucket, Key="apt/" + checked[0])
+    assert gz["ContentType"] == "application/gzip"
+    assert (
+        "immutable"
+        in moto_s3.client.head_object(Bucket=bucket, Key="apt/" + by_hash_gz)["CacheControl"]
+    )
