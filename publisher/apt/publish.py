@@ -49,6 +49,9 @@ class AptChange:
     replace: bool = False
     release_fields: dict[str, str] = field(default_factory=dict)
     architectures: set[str] = field(default_factory=set)
+    # Each dist its own pool directory (pool/.../<source>/<dist>/): the same name, version and
+    # architecture may then have other bytes in each dist (a package built per codename).
+    pool_per_dist: bool = False
 
 
 AptResult = Outcome
@@ -81,11 +84,13 @@ class _Planner:
 
     def _place(self, pkg: DebPackage) -> str:
         control, component = pkg.control, self.change.component
+        own = self.change.dist if self.change.pool_per_dist else None
+        replaced = pkg.digests.sha256[:16]
         return self.placement.place(
             pkg.path,
             pkg.digests.sha256,
-            pool_path(component, control),
-            pool_path(component, control, unique=pkg.digests.sha256[:16]),
+            pool_path(component, control, unique=own),
+            pool_path(component, control, unique=f"{own}/{replaced}" if own else replaced),
             self.change.replace,
         )
 
@@ -316,9 +321,10 @@ class _Planner:
 CheckedDist = CheckedPlan[_Planner, dict[PoolKey, Stanza]]
 
 
-def check_dist(store: Store, change: AptChange) -> CheckedDist:
-    """Raise what publish_dist would raise for this change, writing nothing."""
-    planner = _Planner(store, change, Placement(store))
+def check_dist(store: Store, change: AptChange, placement: Placement | None = None) -> CheckedDist:
+    """Raise what publish_dist would raise for this change, writing nothing; `placement` is
+    shared by the dists of one command (publisher/ops/dists.py)."""
+    planner = _Planner(store, change, placement or Placement(store))
     anchor = dist_prefix(change.dist) + "InRelease"
     return CheckedPlan(change, planner, planner.apply(), anchor, planner.state.inrelease_etag)
 

@@ -21,8 +21,10 @@ from publisher.cli.common import (
     store_option,
 )
 from publisher.cli.progress import reporter_for
+from publisher.cli.publishconfig import config_dists
 from publisher.core.outcome import Outcome
 from publisher.errors import R2repoError
+from publisher.ops.partial import PartialCommit
 from publisher.ops.publish import PublishOptions, publish, read_inputs
 from publisher.signing.keyfiles import key_to_make
 from publisher.signing.trustroot import TrustRoot
@@ -34,7 +36,20 @@ from publisher.yum.repofile import DEFAULT_REPO_ID, DEFAULT_ROOT, check_base_url
 # Where and how packages are published: shared by `publish` and `release`.
 REPOSITORY_OPTIONS = [
     store_option,
-    click.option("--dist", help="Dist (codename) for .deb packages, e.g. bookworm."),
+    click.option(
+        "--dist",
+        "dists",
+        multiple=True,
+        help="Dist (codename) for .deb packages, e.g. bookworm; repeat it for several (each "
+        "committed on its own, the package uploaded once); default: dists of [publish] in "
+        "r2repo.toml.",
+    ),
+    click.option(
+        "--pool-per-dist",
+        is_flag=True,
+        help="Give each dist its own pool directory, so the same name, version and "
+        "architecture may have other bytes in each dist (a package built per codename).",
+    ),
     click.option(
         "--component",
         default="main",
@@ -75,7 +90,8 @@ REPOSITORY_OPTIONS = [
 ]
 REPOSITORY_PARAMS = (
     "store",
-    "dist",
+    "dists",
+    "pool_per_dist",
     "component",
     "signing_keys",
     "keep",
@@ -96,7 +112,7 @@ def repository_options(function: Callable[..., Any]) -> Callable[..., Any]:
 
 def repository_settings(
     *,
-    dist: str | None,
+    dists: Sequence[str],
     component: str,
     keep: int | None,
     replace: bool,
@@ -107,9 +123,19 @@ def repository_settings(
     rotate_key: bool = False,
     release_fields: dict[str, str] | None = None,
     architectures: Sequence[str] = (),
+    pool_per_dist: bool = False,
+    config: Path | None = None,
 ) -> PublishOptions:
     """The options checked and gathered; raises before anything is read or written."""
-    check_name("dist", dist)
+    dists = list(dict.fromkeys(dists or config_dists(config)))
+    for dist in dists:
+        check_name("dist", dist)
+    for field_name in ("Suite", "Codename"):
+        if len(dists) > 1 and field_name in (release_fields or {}):
+            raise R2repoError(
+                f"--{field_name.lower()}: one value for {len(dists)} dists; give it with one "
+                "--dist at a time (each dist names itself by default)"
+            )
     check_name("component", component)
     for field_name in ("Suite", "Codename"):
         check_name(field_name.lower(), (release_fields or {}).get(field_name))
@@ -118,7 +144,8 @@ def repository_settings(
     check_rpm_path(rpm_path)
     check_name("repo name", repo_name)
     return PublishOptions(
-        dist=dist,
+        dists=dists,
+        pool_per_dist=pool_per_dist,
         component=component,
         keep=keep,
         replace=replace,
@@ -159,8 +186,13 @@ def publish_files(
             TrustRoot(target, [options.rpm_root]).refuse_new_key(options.rotate_key)
             signer = cleanup.enter_context(open_signer(signing_keys, wait=False))
         scratch = cleanup.enter_context(tempfile.TemporaryDirectory())
-        result = publish(target, inputs, options, signer, Path(scratch), reporter_for(say))
-    for where, outcome in ((options.rpm_root, result.rpm), (options.dist or "", result.apt)):
+        try:
+            result = publish(target, inputs, options, signer, Path(scratch), reporter_for(say))
+        except PartialCommit as partial:
+            for where, outcome in partial.outcomes.items():
+                report_outcome(where, outcome)
+            raise
+    for where, outcome in ((options.rpm_root, result.rpm), *result.dists.items()):
         if outcome is not None:
             report_outcome(where, outcome)
 

@@ -31,7 +31,7 @@ def command(output_dir: Path | None, **options: Any) -> None:
     """Build .deb and .rpm packages and publish them to the store."""
     repository = {key: options.pop(key) for key in REPOSITORY_PARAMS}
     store, signing_keys = repository.pop("store"), repository.pop("signing_keys")
-    settings = repository_settings(**repository)
+    settings = repository_settings(**repository, config=options.get("config"))
     with tempfile.TemporaryDirectory() as scratch:
         built = build_from_options(options, output_dir, default_dir=Path(scratch))
         for path in built:

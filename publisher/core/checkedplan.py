@@ -52,10 +52,12 @@ class Plans(Generic[PlannerT, Entries]):
         checked: CheckedPlan[PlannerT, Entries] | None,
         make: Callable[[Placement], PlannerT],
     ) -> None:
+        # The placement outlives a stale plan, as it outlives a retry: what it placed (and the
+        # placement a multi-dist command shares, publisher/ops/dists.py) still holds.
+        self.placement = checked.planner.placement if checked else Placement(store)
         if checked is not None and not checked.still_current(store, change):
             checked = None
         self._checked = checked
-        self.placement = checked.planner.placement if checked else Placement(store)
         self._make = make
 
     def next(self) -> tuple[PlannerT, Entries]:

@@ -56,10 +56,10 @@ def run_demo(
     url = f"http://{host}:{port}"
     with tempfile.TemporaryDirectory(prefix="r2repo-demo-") as scratch:
         inputs = read_inputs(build_samples(Path(scratch)))
-        options = PublishOptions(dist=DIST, base_url=url)
+        options = PublishOptions(dists=[DIST], base_url=url)
         with Signer(resolve_signing_keys([], say)) as signer:
             result = publish(store, inputs, options, signer, Path(scratch))
-    for outcome in (result.apt, result.rpm):
+    for outcome in (result.dists.get(DIST), result.rpm):
         for line in outcome.added + outcome.unchanged if outcome else []:
             say(f"published {line}")
     root = store_dir.resolve()

@@ -35,7 +35,8 @@ _READERS = {
 
 @dataclass
 class PublishOptions:
-    dist: str | None = None
+    dists: list[str] = field(default_factory=list)  # each committed on its own (ops/dists)
+    pool_per_dist: bool = False
     component: str = "main"
     keep: int | None = None
     replace: bool = False
@@ -56,7 +57,7 @@ class Inputs:
 
 @dataclass
 class PublishResult:
-    apt: Outcome | None = None
+    dists: dict[str, Outcome] = field(default_factory=dict)
     rpm: Outcome | None = None
 
 
@@ -127,14 +128,14 @@ def publish(
     scratch: Path,
     progress: Reporter | None = None,
 ) -> PublishResult:
-    if inputs.debs and not options.dist:
+    if inputs.debs and not options.dists:
         raise R2repoError(
             "--dist is required to publish .deb packages (for example --dist bookworm)"
         )
     store = read_once(store)
     read_ahead(store, _entry_reads(inputs, options))
-    if inputs.debs and options.dist:
-        check_new_dist_name(store, options.dist)
+    for dist in options.dists if inputs.debs else ():
+        check_new_dist_name(store, dist)
     if inputs.rpms:
         check_new_rpm_root(store, options.rpm_root)
     trust_root = TrustRoot(store, [options.rpm_root])
@@ -144,7 +145,7 @@ def publish(
         if inputs.rpms
         else None
     )
-    apt_commit = _apt_side(store, inputs, options, signer, progress) if inputs.debs else None
+    apt_commits = _apt_side(store, inputs, options, signer, progress) if inputs.debs else []
     # A signer may still be importing its keys (open_signer(wait=False)): a bad or expired key
     # stops the publish here, before anything is written.
     signer.ready()
@@ -153,18 +154,21 @@ def publish(
     result = PublishResult()
     if rpm_commit is not None:
         result.rpm = rpm_commit()
-    if apt_commit is not None:
-        result.apt = apt_commit()
+    if apt_commits:
+        from publisher.ops.partial import commit_dists
+
+        rpm = {options.rpm_root: result.rpm} if result.rpm else {}
+        result.dists = commit_dists(apt_commits, rpm)
     return result
 
 
 def _entry_reads(inputs: Inputs, options: PublishOptions) -> list[str]:
     """What every publish reads before it plans: one parallel batch on a remote store."""
     keys = [MARKER_KEY, *root_key_files([options.rpm_root])]
-    if inputs.debs and options.dist:
+    if inputs.debs:
         from publisher.apt.paths import ENTRY_NAMES, dist_prefix
 
-        keys += [dist_prefix(options.dist) + name for name in ENTRY_NAMES]
+        keys += [dist_prefix(dist) + name for dist in options.dists for name in ENTRY_NAMES]
     if inputs.rpms:
         from publisher.yum.gcrecord import ENTRY_NAMES as ROOT_ENTRY_NAMES
 
@@ -216,18 +220,21 @@ def _rpm_side(
 
 def _apt_side(
     store: Store, inputs: Inputs, options: PublishOptions, signer: Signer, progress: Reporter | None
-) -> Callable[[], Outcome]:
-    """The dist checked; what commits it."""
-    from publisher.apt.publish import AptChange, check_dist, publish_dist
+) -> list[tuple[str, Callable[[], Outcome]]]:
+    """Every dist checked; what commits each."""
+    from publisher.apt.publish import AptChange
+    from publisher.ops.dists import check_dists
 
-    change = AptChange(
-        dist=options.dist or "",
-        component=options.component,
-        packages=inputs.debs,
-        keep=options.keep,
-        replace=options.replace,
-        release_fields=options.release_fields,
-        architectures=options.architectures,
-    )
-    checked = check_dist(store, change)
-    return lambda: publish_dist(store, change, signer, progress=progress, checked=checked)
+    def change(dist: str) -> AptChange:
+        return AptChange(
+            dist=dist,
+            component=options.component,
+            packages=inputs.debs,
+            keep=options.keep,
+            replace=options.replace,
+            release_fields=options.release_fields,
+            architectures=options.architectures,
+            pool_per_dist=options.pool_per_dist,
+        )
+
+    return check_dists(store, options.dists, change, signer, progress)

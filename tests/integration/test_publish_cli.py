@@ -144,7 +144,8 @@ def test_same_pool_file_in_another_dist_with_other_bytes_is_refused(tmp_path, r2
     assert r2repo("publish", "--store", store, "--dist", "one", *key, first).code == 0
     before = tree_digest(store)
     refused = r2repo("publish", "--store", store, "--dist", "two", *key, second)
-    assert refused.code == 1 and "already exists in the store" in refused.err
+    assert refused.code == 1 and "already holds other bytes" in refused.err
+    assert "--pool-per-dist gives each dist its own pool path" in refused.err
     assert tree_digest(store) == before
 
 

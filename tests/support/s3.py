@@ -69,7 +69,8 @@ class _Middleware:
 
     def _fault(self, environ: dict[str, Any], start_response: Any) -> list[bytes] | None:
         key = unquote(environ.get("PATH_INFO", "")).lstrip("/").partition("/")[2]
-        status = self.faults.get(key)
+        # "KEY" faults every request for the key, "METHOD KEY" only that method's.
+        status = self.faults.get(key) or self.faults.get(f"{environ['REQUEST_METHOD']} {key}")
         if status is None:
             return None
         code = _ERROR_CODES.get(status, "InternalError")
@@ -103,7 +104,7 @@ class MotoS3:
         self.port = free_port()
         self.endpoint = f"http://127.0.0.1:{self.port}"
         self.log = RequestLog()
-        # key (in any bucket) -> the error status every request for it gets, while set
+        # key (in any bucket), or "METHOD key" -> the error status its requests get, while set
         self.faults: dict[str, int] = {}
         app = _Middleware(DomainDispatcherApplication(create_backend_app), self.log, self.faults)
         self.server = make_server(
