@@ -114,9 +114,7 @@ def test_other_bytes_in_another_dist_are_refused_naming_pool_per_dist(
             assert installed.read_text() == expected
 
 
-def test_s3_uploads_once_and_a_failed_dist_is_named_then_finished(
-    r2repo, moto_s3, key_dir, debs
-):
+def test_s3_uploads_once_and_a_failed_dist_is_named_then_finished(r2repo, moto_s3, key_dir, debs):
     bucket = moto_s3.bucket()
     store = f"s3://{bucket}"
     base = ("--store", store, "--signing-key", key_dir / "signing-key.asc")
@@ -161,4 +159,6 @@ def test_release_to_the_dists_of_r2repo_toml(r2repo, key_dir, tmp_path, monkeypa
         assert f"added\t{dist}\tmytool 1.4.2 amd64" in done.out
     config.write_text('[publish]\ndists = "bookworm"\n')
     bad = r2repo("release", "--store", store, "--config", config, *args)
-    assert bad.code == 1 and bad.err == f"error: {config}: [publish] dists must be a list of strings\n"
+    assert (
+        bad.code == 1 and bad.err == f"error: {config}: [publish] dists must be a list of strings\n"
+    )
