@@ -52,6 +52,8 @@ class AptChange:
     # Each dist its own pool directory (pool/.../<source>/<dist>/): the same name, version and
     # architecture may then have other bytes in each dist (a package built per codename).
     pool_per_dist: bool = False
+    # Entries of another dist taken as they are (`r2repo copy`): their files are in the pool.
+    copies: list[Stanza] = field(default_factory=list)
 
 
 AptResult = Outcome
@@ -124,8 +126,29 @@ class _Planner:
             for key in sorted(set(entries) - kept):
                 del entries[key]
                 self.result.removed.append(describe(key))
+        self._copy_in(entries)
         return entries
 
+    def _copy_in(self, entries: dict[PoolKey, Stanza]) -> None:
+        """Another dist's entries, pointing at the pool files it already references."""
+        for stanza in self.change.copies:
+            key = entry_key(stanza)
+            old = entries.get(key)
+            if old is not None and old.get("SHA256") == stanza.get("SHA256"):
+                self.result.unchanged.append(describe(key))
+                continue
+            if old is not None and not self.change.replace:
+                raise ConflictError(
+                    f"{describe(key)}: already in {self.change.dist}/{self.change.component} "
+                    "with other bytes "
+                    "(use --replace to replace it)"
+                )
+            entries[key] = stanza
+            self.result.added.append(describe(key))
+
+    # FormatRules (publisher/core/planning.py)
+
+    @property
     def architectures(self, entries: dict[PoolKey, Stanza]) -> set[str]:
         arches = set(self.state.architectures) | self.change.architectures
         arches |= {arch for (_, _, arch) in entries if arch != "all"}

@@ -20,6 +20,7 @@ COMMANDS = {
     "publish": "publish",
     "release": "release",
     "remove": "remove",
+    "copy": "copy",
     "set-base-url": "baseurl",
     "list": "listing",
     "serve": "serve",
