@@ -13,6 +13,15 @@ import pytest
 from publisher.cli import main
 from tests.support.gpg import agents_under
 
+RUNTIME_TESTS = Path(__file__).parent / "runtime"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The Worker in workerd (tests/runtime/) is slow as a whole: outside the fast tier."""
+    for item in items:
+        if item.path.is_relative_to(RUNTIME_TESTS):
+            item.add_marker(pytest.mark.slow)
+
 
 class CliResult:
     def __init__(self, code: int, out: str, err: str) -> None:
