@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
+
 from publisher.cli import main
 from tests.support.debs import build_deb
 from tests.support.server import serving
 from tests.support.trixie import chroot_apt, trixie_root
+
+pytestmark = pytest.mark.slow  # a Debian trixie chroot's apt 3 with sqv
 
 
 def test_apt3_with_sqv_updates_and_installs(tmp_path, key_dir, second_key_dir):

@@ -14,6 +14,8 @@ from tests.support.apt import AptClient
 from tests.support.debs import build_deb, debian_debs
 from tests.support.server import serving
 
+pytestmark = pytest.mark.slow  # real apt-get over Debian's own packages
+
 STORE_DISTS = ("bookworm", "trixie")
 
 

@@ -17,6 +17,8 @@ from tests.support.rpmclients import DnfClient
 from tests.support.rpms import build_rpm
 from tests.support.server import free_port, serving
 
+pytestmark = pytest.mark.slow  # real dnf
+
 OLD, NEW = "https://pkg.example.com", "https://mirror.example.org/packages"
 
 

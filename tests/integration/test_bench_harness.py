@@ -7,6 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow  # a whole benchmark run (--quick)
+
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = (
     "Scenario 1: fresh publish",

@@ -90,6 +90,7 @@ def test_deb_control_members(built, tmp_path):
     assert members == ["debian-binary", "control.tar.xz", "data.tar.xz"]
 
 
+@pytest.mark.slow
 def test_lintian_finds_no_errors(built):
     done = lintian(built[DEB])
     errors = [line for line in done.stdout.splitlines() if line.startswith("E:")]
@@ -142,12 +143,14 @@ def test_rpm_scriptlet_requires_and_provides(built):
     assert "config(mytool) = 1.4.2-1" in provides
 
 
+@pytest.mark.slow
 def test_rpmlint_finds_no_errors_but_the_missing_signature(built):
     errors = rpmlint_errors(built[RPM])
     # Unsigned (r2repo signs with publish --sign-packages) and a script in an amd64 package.
     assert errors <= {"no-signature", "no-binary"}, errors
 
 
+@pytest.mark.slow
 def test_deb_installs_with_dpkg_root(built, tmp_path):
     root = dpkg_root(tmp_path / "root")
     run("dpkg", f"--root={root}", "-i", built["testshell_1.0_amd64.deb"], built[DEB])
@@ -159,6 +162,7 @@ def test_deb_installs_with_dpkg_root(built, tmp_path):
     assert (root / "usr/share/mytool/current").readlink() == Path("templates/index.html")
 
 
+@pytest.mark.slow
 def test_rpm_installs_with_rpm_root_and_verifies(built, tmp_path):
     root = tmp_path / "root"
     run("rpm", "--root", root, "-i", built["testshell-1.0-1.x86_64.rpm"], built[RPM])
@@ -169,6 +173,7 @@ def test_rpm_installs_with_rpm_root_and_verifies(built, tmp_path):
     assert run("rpm", "--root", root, "-V", "mytool") == ""
 
 
+@pytest.mark.slow
 def test_dnf_installs_from_a_published_repository(built, tmp_path, key_dir, r2repo):
     store = tmp_path / "store"
     rpms = [built[RPM], built["testshell-1.0-1.x86_64.rpm"]]
@@ -203,6 +208,7 @@ def test_two_builds_give_the_same_bytes(tmp_path, monkeypatch, compression):
         )
 
 
+@pytest.mark.slow
 def test_zstd_packages_read_and_install(tmp_path, monkeypatch):
     sources = tool_sources(tmp_path / "src")
     deb, rpm = (

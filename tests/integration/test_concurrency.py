@@ -14,6 +14,8 @@ from tests.support.rpmclients import DnfClient
 from tests.support.rpms import build_rpm
 from tests.support.server import free_port, serving
 
+pytestmark = pytest.mark.slow  # dozens of publisher processes racing, clients refreshing meanwhile
+
 PUBLISHERS = 8
 
 

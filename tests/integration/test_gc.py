@@ -37,6 +37,7 @@ def needed_by_clients(store: Store, dist: str) -> set[str]:
     return keep
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["s3", "local"])
 def test_gc_respects_the_grace_then_removes_exactly_the_unreferenced(
     kind, r2repo, moto_s3, key_dir, tmp_path

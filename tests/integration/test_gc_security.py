@@ -18,7 +18,7 @@ THREE_DAYS = 72 * 3600
 DEB = "pool/main/s/secret-app/secret-app_1.0_amd64.deb"
 
 
-@pytest.mark.parametrize("kind", ["local", "s3"])
+@pytest.mark.parametrize("kind", ["local", pytest.param("s3", marks=pytest.mark.slow)])
 def test_gc_keeps_access_rules_tokens_and_unknown_state(
     kind, r2repo, moto_s3, key_dir, tmp_path: Path
 ) -> None:

@@ -19,6 +19,8 @@ from publisher.cli import main
 from tests.support.apt import AptClient
 from tests.support.server import serving
 
+pytestmark = pytest.mark.slow  # large indexes, real apt-get
+
 COUNT = 5000  # Architecture: all, about 760 bytes of Packages each: 3.8 MB per architecture
 INDEX = "dists/big/main/binary-amd64/Packages"
 

@@ -297,6 +297,7 @@ def test_token_expires_in_another_form_gives_examples(r2repo, tmp_path):
 # -- a package from a one-line description ------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_one_line_description_builds_a_lintian_clean_deb(r2repo, tmp_path):
     out = tmp_path / "out"
     done = r2repo("build", *hello_options(tmp_path, "1.0"), "--format", "deb", "--output-dir", out)

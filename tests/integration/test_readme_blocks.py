@@ -46,6 +46,8 @@ from tests.support.rpmclients import DnfClient, run
 from tests.support.s3 import s3_env
 from tests.support.server import fetch, free_port, serving
 
+pytestmark = pytest.mark.slow  # the README run as written: apt-get, dnf, zypper
+
 PRIVATE_HEADING = "Private repositories"
 CLIENTS = ("apt-client", "dnf-client")
 QUICKSTART_DEB = "dist/mytool_1.0.0_all.deb"

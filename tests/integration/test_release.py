@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from tests.conftest import tree_digest
 from tests.support.apt import AptClient
 from tests.support.packaging import in_root, repo_text, run, shell_args, tool_args, tool_sources
 from tests.support.rpmclients import DnfClient
 from tests.support.server import serving
+
+pytestmark = pytest.mark.slow  # real apt-get and dnf, installs in chroots
 
 
 def test_release_builds_publishes_and_clients_install(tmp_path, key_dir, r2repo, monkeypatch):

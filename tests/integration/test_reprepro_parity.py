@@ -6,11 +6,14 @@ import os
 import subprocess
 from pathlib import Path
 
+import pytest
 from debian.deb822 import Deb822
 
 from publisher.cli import main
 from tests.support.apt import AptClient
 from tests.support.debs import build_deb, debian_debs
+
+pytestmark = pytest.mark.slow  # reprepro and apt-get over Debian's own packages
 
 # Fields reprepro (Debian 12) does not write; r2repo adds the strongest checksum too.
 R2REPO_ONLY = {"SHA512"}

@@ -20,6 +20,8 @@ from tests.support.publishers import publish_argv, run_python
 from tests.support.rpmclients import DnfClient
 from tests.support.server import free_port, serving
 
+pytestmark = pytest.mark.slow  # forked rendering of a package set, real dnf
+
 COUNT = PARALLEL_ITEMS + 16
 
 # The CLI as its own process, reporting on stderr whether each Background forked a child.

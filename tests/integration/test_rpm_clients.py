@@ -13,6 +13,8 @@ from tests.support.rpmclients import DnfClient, ZypperClient
 from tests.support.rpms import alien_rpms, build_rpm
 from tests.support.server import free_port, serving
 
+pytestmark = pytest.mark.slow  # real dnf and zypper
+
 
 @pytest.fixture(scope="module")
 def rpms(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:

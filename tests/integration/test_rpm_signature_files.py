@@ -18,6 +18,8 @@ from tests.support.rpmclients import DnfClient, ZypperClient, run
 from tests.support.rpms import build_rpm
 from tests.support.server import free_port, serving
 
+pytestmark = pytest.mark.slow  # real dnf, zypper and gpgv
+
 
 def armor(packets: bytes) -> bytes:
     crc = 0xB704CE

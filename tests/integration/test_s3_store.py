@@ -25,6 +25,7 @@ def debs(tmp_path_factory) -> dict[str, Path]:
     }
 
 
+@pytest.mark.slow
 def test_publish_serve_and_apt_get_from_s3(r2repo, moto_s3, debs, key_dir, tmp_path):
     bucket = moto_s3.bucket()
     store = f"s3://{bucket}/apt"

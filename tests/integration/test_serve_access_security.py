@@ -108,6 +108,7 @@ def test_refusals_are_logged_without_the_token(served: Served) -> None:
     assert served.token not in served.output() and "r2r_wrong" not in served.output()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("label", "document"),
     [
@@ -131,6 +132,7 @@ def test_a_rules_file_that_cannot_be_read_exactly_locks_everything(
     assert "503 GET /private/x.deb" in served.output()
 
 
+@pytest.mark.slow
 def test_a_store_error_while_reading_the_rules_locks_everything(served: Served) -> None:
     rules = served.store / "_r2repo/access.json"
     rules.unlink()
@@ -140,6 +142,7 @@ def test_a_store_error_while_reading_the_rules_locks_everything(served: Served) 
     assert served.get("/dists/stable/InRelease") == 503
 
 
+@pytest.mark.slow
 def test_lost_rules_lock_the_repository_until_the_operator_resets_them(
     r2repo, served: Served
 ) -> None:
@@ -214,6 +217,7 @@ def test_wildcard_bind_keeps_host_built_pages_out_of_shared_caches(
         stop_server(process)
 
 
+@pytest.mark.slow
 def test_an_s3_error_while_reading_the_rules_locks_everything(
     r2repo, tmp_path: Path, key_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

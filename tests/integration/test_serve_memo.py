@@ -81,6 +81,7 @@ def test_a_large_index_replaced_in_place_streams_whole(served: tuple[Path, int])
         assert fetch(port, "/" + PACKAGES, headers={"Range": "bytes=-5"})[2] == data[-5:]
 
 
+@pytest.mark.slow
 def test_no_replay_once_the_path_turned_private(served: tuple[Path, int]) -> None:
     root, port = served
     path = "/" + INRELEASE

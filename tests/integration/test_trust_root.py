@@ -117,6 +117,7 @@ def gpgv_status(keyring: Path, *files: Path) -> str:
     return done.stdout
 
 
+@pytest.mark.slow
 def test_rotate_key_adds_the_new_key_beside_the_old_and_old_clients_keep_working(
     repo, r2repo, key_dir, second_key_dir, tmp_path
 ):
@@ -192,6 +193,7 @@ def test_republishing_with_sign_packages_is_a_no_op(r2repo, key_dir, tmp_path):
     assert tree_digest(store) == before
 
 
+@pytest.mark.slow
 def test_unsigned_packages_never_enter_a_gpgcheck_root_and_dnf_installs(r2repo, key_dir, tmp_path):
     store, port = tmp_path / "repo", free_port()
     base = f"http://127.0.0.1:{port}"
