@@ -140,15 +140,11 @@ class _Planner:
             if old is not None and not self.change.replace:
                 raise ConflictError(
                     f"{describe(key)}: already in {self.change.dist}/{self.change.component} "
-                    "with other bytes "
-                    "(use --replace to replace it)"
+                    "with other bytes (use --replace to replace it)"
                 )
             entries[key] = stanza
             self.result.added.append(describe(key))
 
-    # FormatRules (publisher/core/planning.py)
-
-    @property
     def architectures(self, entries: dict[PoolKey, Stanza]) -> set[str]:
         arches = set(self.state.architectures) | self.change.architectures
         arches |= {arch for (_, _, arch) in entries if arch != "all"}
