@@ -27,6 +27,7 @@ def listed(r2repo, store: str | Path, dist: str) -> list[str]:
     return sorted(r2repo("list", "--store", store, "--dist", dist).out.splitlines())
 
 
+@pytest.mark.slow
 def test_copy_and_move_between_dists_upload_nothing(r2repo, key_dir, debs, tmp_path):
     store = tmp_path / "store"
     key = ("--signing-key", key_dir / "signing-key.asc")

@@ -33,6 +33,7 @@ def dist_args(*dists: str) -> list[str]:
     return [arg for dist in dists for arg in ("--dist", dist)]
 
 
+@pytest.mark.slow
 def test_publish_to_several_dists_one_pool_file_apt_installs_from_each(
     r2repo, key_dir, debs, tmp_path
 ):
@@ -78,6 +79,7 @@ def test_remove_from_several_dists_and_a_missing_package_changes_nothing(
     ]
 
 
+@pytest.mark.slow
 def test_other_bytes_in_another_dist_are_refused_naming_pool_per_dist(
     r2repo, key_dir, debs, tmp_path
 ):
@@ -114,6 +116,7 @@ def test_other_bytes_in_another_dist_are_refused_naming_pool_per_dist(
             assert installed.read_text() == expected
 
 
+@pytest.mark.slow
 def test_s3_uploads_once_and_a_failed_dist_is_named_then_finished(r2repo, moto_s3, key_dir, debs):
     bucket = moto_s3.bucket()
     store = f"s3://{bucket}"

@@ -24,6 +24,8 @@ from tests.support.rpms import build_rpm
 from tests.support.s3 import CREDENTIALS
 from tests.support.server import free_port, start_server, stop_server
 
+pytestmark = pytest.mark.slow  # every fault waits out the engine's retries and backoff
+
 READ_TIMEOUT = 0.5  # seconds: the client gives up on a stalled answer after this
 ANCHORS = r"(InRelease|repomd\.xml)$"
 

@@ -29,6 +29,7 @@ def store(link, monkeypatch):
     return open_store(f"s3://{link.bucket('large')}")
 
 
+@pytest.mark.slow
 def test_two_publishers_racing_on_one_large_key_one_wins_whole(store, link, tmp_path: Path):
     files = []
     for name in ("a", "b"):
