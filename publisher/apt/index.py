@@ -5,12 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from publisher.apt.debpkg import DebPackage
-
-# apt/publish.py still imports these from here (its engine changes are in flight elsewhere);
-# they live in apt/pool.py and apt/versions.py.
-from publisher.apt.pool import pool_path  # noqa: F401
 from publisher.apt.stanza import Stanza
-from publisher.apt.versions import newest  # noqa: F401
 
 PoolKey = tuple[str, str, str]  # (Package, Version, Architecture)
 

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from publisher.apt.debpkg import DebPackage
 from publisher.apt.gcrecord import dist_references, load_record, record_key
-from publisher.apt.index import PoolKey, entry_key, make_stanza, newest, pool_path
+from publisher.apt.index import PoolKey, entry_key, make_stanza
 from publisher.apt.indexpieces import WHOLE_BELOW, Previous
 from publisher.apt.paths import by_hash_key, by_hash_path, dist_prefix, packages_path
+from publisher.apt.pool import pool_path
 from publisher.apt.releasehashes import RELEASE_HASH_FIELDS, release_digests
 from publisher.apt.render import (
     Group,
@@ -21,16 +22,18 @@ from publisher.apt.render import (
 from publisher.apt.repair import unfinished
 from publisher.apt.stanza import Stanza
 from publisher.apt.state import RECORD_FIELD, DistState, read_dist, read_packages
+from publisher.apt.versions import newest
 from publisher.clock import release_time
 from publisher.core.checkedplan import CheckedPlan, Plans
 from publisher.core.gcrecord import next_record, render_record
 from publisher.core.marker import check_repository
 from publisher.core.outcome import Outcome
 from publisher.core.placement import Placement
+from publisher.core.planning import apply_change
 from publisher.core.removal import Removal
 from publisher.core.transaction import with_retries
 from publisher.core.uploads import Existing, Phase, Reporter, Upload, commit, heads
-from publisher.errors import ConflictError, R2repoError
+from publisher.errors import ConflictError
 from publisher.hashing import Digests, digest_bytes
 from publisher.signing.gnupg import Signer
 from publisher.signing.trustroot import key_uploads
@@ -98,34 +101,16 @@ class _Planner:
 
     def apply(self) -> dict[PoolKey, Stanza]:
         change = self.change
-        entries = dict(self.state.components.get(change.component, {}))
-        for pkg in change.packages:
-            old = entries.get(pkg.key)
-            if old is not None and old.get("SHA256") == pkg.digests.sha256:
-                self.result.unchanged.append(describe(pkg.key))
-                continue
-            if old is not None and not change.replace:
-                raise ConflictError(
-                    f"{pkg.path}: {describe(pkg.key)} is already in {change.dist}/"
-                    f"{change.component} with other bytes (use --replace to replace it)"
-                )
-            path = self._place(pkg)
-            entries[pkg.key] = make_stanza(pkg, path)
-            digests = pkg.digests
-            self.uploads.append(self.placement.upload(path, pkg.path, digests.sha256, digests.size))
-            self.result.added.append(describe(pkg.key))
-        for removal in change.removals:
-            matched = [key for key in entries if removal.matches(key[0], {key[1]}, key[2])]
-            if not matched:
-                raise R2repoError(f"{removal}: not in {change.dist}/{change.component}")
-            for key in matched:
-                del entries[key]
-                self.result.removed.append(describe(key))
-        if change.keep is not None:
-            kept = {entry_key(stanza) for stanza in newest(entries.values(), change.keep)}
-            for key in sorted(set(entries) - kept):
-                del entries[key]
-                self.result.removed.append(describe(key))
+        current = self.state.components.get(change.component, {})
+        entries = apply_change(
+            self,
+            current,
+            change.packages,
+            change.removals,
+            change.keep,
+            change.replace,
+            self.result,
+        )
         self._copy_in(entries)
         return entries
 
@@ -144,6 +129,39 @@ class _Planner:
                 )
             entries[key] = stanza
             self.result.added.append(describe(key))
+
+    # FormatRules (publisher/core/planning.py)
+
+    @property
+    def where(self) -> str:
+        return f"{self.change.dist}/{self.change.component}"
+
+    def key_of(self, package: DebPackage) -> PoolKey:
+        return package.key
+
+    def same_bytes(self, entry: Stanza, package: DebPackage) -> bool:
+        return entry.get("SHA256") == package.digests.sha256
+
+    def conflict(self, package: DebPackage) -> Exception:
+        return ConflictError(
+            f"{package.path}: {describe(package.key)} is already in {self.where} with other "
+            "bytes (use --replace to replace it)"
+        )
+
+    def add(self, package: DebPackage) -> Stanza:
+        path = self._place(package)
+        digests = package.digests
+        self.uploads.append(self.placement.upload(path, package.path, digests.sha256, digests.size))
+        return make_stanza(package, path)
+
+    def matches(self, removal: Removal, key: PoolKey, entry: Stanza) -> bool:
+        return removal.matches(key[0], {key[1]}, key[2])
+
+    def newest(self, entries: Mapping[PoolKey, Stanza], keep: int) -> set[PoolKey]:
+        return newest(entries, keep)
+
+    def describe(self, key: PoolKey) -> str:
+        return describe(key)
 
     def architectures(self, entries: dict[PoolKey, Stanza]) -> set[str]:
         arches = set(self.state.architectures) | self.change.architectures

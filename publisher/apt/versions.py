@@ -36,11 +36,10 @@ def sort_entries(stanzas: Iterable[Mapping[str, str]]) -> list:  # type: ignore[
     )
 
 
-def newest(stanzas: Iterable[Mapping[str, str]], keep: int) -> list[Mapping[str, str]]:
-    """The newest `keep` versions of each package and architecture (Debian order)."""
-    return keep_newest(
-        stanzas,
-        keep,
-        group=lambda s: (s["Package"], s["Architecture"]),
-        version=lambda s: Version(s["Version"]),
-    )
+Key = tuple[str, str, str]  # (Package, Version, Architecture), as apt/index.py's PoolKey
+
+
+def newest(entries: Mapping[Key, Mapping[str, str]], keep: int) -> set[Key]:
+    """The keys of the newest `keep` versions of each package and architecture (Debian order)."""
+    kept = keep_newest(entries, keep, group=lambda k: (k[0], k[2]), version=lambda k: Version(k[1]))
+    return set(kept)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from publisher.clock import release_time
@@ -12,12 +12,13 @@ from publisher.core.gcrecord import next_record, render_record
 from publisher.core.marker import check_repository
 from publisher.core.outcome import Outcome
 from publisher.core.placement import Placement
+from publisher.core.planning import apply_change
 from publisher.core.removal import Removal
 from publisher.core.retention import keep_newest
 from publisher.core.transaction import with_retries
 from publisher.core.uploads import Existing, Phase, Reporter, Upload, commit
 from publisher.core.workers import PARALLEL_ITEMS, Background
-from publisher.errors import ConflictError, R2repoError
+from publisher.errors import ConflictError
 from publisher.hashing import digest_bytes
 from publisher.signing.gnupg import Signer
 from publisher.signing.trustroot import key_uploads
@@ -58,7 +59,7 @@ def spellings(package: RepodataEntry) -> set[str]:
     return spelled
 
 
-def newest(entries: dict[NEVRA, RepodataEntry], keep: int) -> set[NEVRA]:
+def newest(entries: Mapping[NEVRA, RepodataEntry], keep: int) -> set[NEVRA]:
     """The newest `keep` versions of each name and architecture (RPM order)."""
     kept = keep_newest(
         entries, keep, group=lambda n: (n[0], n[4]), version=lambda n: evr_key((n[1], n[2], n[3]))
@@ -102,30 +103,44 @@ class _Planner:
 
     def apply(self) -> dict[NEVRA, RepodataEntry]:
         change = self.change
-        entries: dict[NEVRA, RepodataEntry] = dict(self.state.packages)
-        for pkg in change.packages:
-            old = entries.get(pkg.nevra)
-            if old is not None and old.pkgId == pkg.sha256:
-                self.result.unchanged.append(describe_nevra(pkg.nevra))
-                continue
-            if old is not None and not change.replace:
-                raise other_bytes(pkg.path, pkg.nevra, change.root)
-            key = self._place(pkg)
-            entries[pkg.nevra] = metadata_at(pkg, key.removeprefix(f"{change.root}/"))
-            self.uploads.append(self.placement.upload(key, pkg.path, pkg.sha256, pkg.size))
-            self.result.added.append(describe_nevra(pkg.nevra))
-        for removal in change.removals:
-            matched = [n for n, p in entries.items() if removal.matches(n[0], spellings(p), n[4])]
-            if not matched:
-                raise R2repoError(f"{removal}: not in {change.root}")
-            for nevra in matched:
-                del entries[nevra]
-                self.result.removed.append(describe_nevra(nevra))
-        if change.keep is not None:
-            for nevra in sorted(set(entries) - newest(entries, change.keep)):
-                del entries[nevra]
-                self.result.removed.append(describe_nevra(nevra))
-        return entries
+        return apply_change(
+            self,
+            self.state.packages,
+            change.packages,
+            change.removals,
+            change.keep,
+            change.replace,
+            self.result,
+        )
+
+    # FormatRules (publisher/core/planning.py)
+
+    @property
+    def where(self) -> str:
+        return self.change.root
+
+    def key_of(self, package: RpmPackage) -> NEVRA:
+        return package.nevra
+
+    def same_bytes(self, entry: RepodataEntry, package: RpmPackage) -> bool:
+        return entry.pkgId == package.sha256
+
+    def conflict(self, package: RpmPackage) -> Exception:
+        return other_bytes(package.path, package.nevra, self.change.root)
+
+    def add(self, package: RpmPackage) -> RepodataEntry:
+        key = self._place(package)
+        self.uploads.append(self.placement.upload(key, package.path, package.sha256, package.size))
+        return metadata_at(package, key.removeprefix(f"{self.change.root}/"))
+
+    def matches(self, removal: Removal, key: NEVRA, entry: RepodataEntry) -> bool:
+        return removal.matches(key[0], spellings(entry), key[4])
+
+    def newest(self, entries: Mapping[NEVRA, RepodataEntry], keep: int) -> set[NEVRA]:
+        return newest(entries, keep)
+
+    def describe(self, key: NEVRA) -> str:
+        return describe_nevra(key)
 
     def repo_file(self) -> RepoFile:
         change = self.change

@@ -50,6 +50,6 @@ def test_newest_keeps_n_per_name_and_arch():
         stanza("a", "3", "arm64"),
         stanza("b", "9"),
     ]
-    kept = {(s["Package"], s["Version"], s["Architecture"]) for s in newest(entries, 1)}
-    assert kept == {("a", "1:0", "amd64"), ("a", "3", "arm64"), ("b", "9", "amd64")}
-    assert len(newest(entries, 2)) == 4
+    keyed = {(s["Package"], s["Version"], s["Architecture"]): s for s in entries}
+    assert newest(keyed, 1) == {("a", "1:0", "amd64"), ("a", "3", "arm64"), ("b", "9", "amd64")}
+    assert len(newest(keyed, 2)) == 4
