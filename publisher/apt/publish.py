@@ -32,7 +32,7 @@ from publisher.core.placement import Placement
 from publisher.core.planning import apply_change
 from publisher.core.removal import Removal
 from publisher.core.transaction import with_retries
-from publisher.core.uploads import Existing, Phase, Reporter, Upload, commit, heads
+from publisher.core.uploads import Existing, Phase, Reporter, Upload, commit, entry_upload, heads
 from publisher.errors import ConflictError
 from publisher.hashing import Digests, digest_bytes
 from publisher.signing.gnupg import Signer
@@ -329,29 +329,14 @@ class _Planner:
         Both follow the anchor conditionally (see uploads._Committer._follow).
         """
         prefix = dist_prefix(self.change.dist)
-        etag = self.state.inrelease_etag
         uploads = [
-            Upload(
-                prefix + "InRelease",
-                Phase.ENTRY,
-                data=signer.clearsign(release),
-                if_match=etag,
-                if_none_match=etag is None,
-            )
+            entry_upload(prefix + "InRelease", signer.clearsign(release), self.state.inrelease_etag)
         ]
         names = ("Release.gpg", "Release")
         infos = dict(zip(names, heads(self.store, [prefix + name for name in names]), strict=True))
         for name, data in (("Release.gpg", signer.detach_sign(release)), ("Release", release)):
             info = infos[name]
-            uploads.append(
-                Upload(
-                    prefix + name,
-                    Phase.ENTRY,
-                    data=data,
-                    if_match=None if info is None else info.etag,
-                    if_none_match=info is None,
-                )
-            )
+            uploads.append(entry_upload(prefix + name, data, None if info is None else info.etag))
         self.uploads += uploads
 
 

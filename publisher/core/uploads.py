@@ -68,6 +68,13 @@ class Upload:
         return len(self.data) if self.data is not None else self.file_size
 
 
+def entry_upload(key: str, data: bytes, etag: str | None) -> Upload:
+    """An entry point written only over the version read at the start (`etag`), or only where
+    nothing was (None): the anchor's compare-and-swap, and each follower after it (see
+    `_Committer._follow`)."""
+    return Upload(key, Phase.ENTRY, data=data, if_match=etag, if_none_match=etag is None)
+
+
 def package_upload(
     key: str, source: Path, sha256: str, size: int, *, absent: bool = False
 ) -> Upload:

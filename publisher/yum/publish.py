@@ -16,7 +16,7 @@ from publisher.core.planning import apply_change
 from publisher.core.removal import Removal
 from publisher.core.retention import keep_newest
 from publisher.core.transaction import with_retries
-from publisher.core.uploads import Existing, Phase, Reporter, Upload, commit
+from publisher.core.uploads import Existing, Phase, Reporter, Upload, commit, entry_upload
 from publisher.core.workers import PARALLEL_ITEMS, Background
 from publisher.errors import ConflictError
 from publisher.hashing import digest_bytes
@@ -209,28 +209,11 @@ class _Planner:
             )
             for name, data in repodata.files.items()
         ]
-        etag = self.state.repomd_etag
-        uploads.append(
-            Upload(
-                repomd_key(root),
-                Phase.ENTRY,
-                data=repodata.repomd,
-                if_match=etag,
-                if_none_match=etag is None,
-            )
-        )
+        uploads.append(entry_upload(repomd_key(root), repodata.repomd, self.state.repomd_etag))
         # The signature follows repomd.xml conditionally: a slow winner never overwrites the
-        # signature of the commit after it (see uploads._Committer._follow).
-        info = signature
-        uploads.append(
-            Upload(
-                signature_key(root),
-                Phase.ENTRY,
-                data=signer.detach_sign(repodata.repomd),
-                if_match=None if info is None else info.etag,
-                if_none_match=info is None,
-            )
-        )
+        # signature of the commit after it.
+        etag = None if signature is None else signature.etag
+        uploads.append(entry_upload(signature_key(root), signer.detach_sign(repodata.repomd), etag))
         return uploads
 
 
