@@ -276,6 +276,7 @@ def test_signing_key_from_environment(tmp_path, r2repo, key_dir, monkeypatch):
     assert (store / "key.gpg").read_bytes() == (key_dir / "key.gpg").read_bytes()
 
 
+@pytest.mark.slow  # makes an RSA 4096 key
 def test_without_a_key_one_is_made_once_and_reused(tmp_path, r2repo, monkeypatch):
     monkeypatch.delenv("R2REPO_SIGNING_KEY", raising=False)
     monkeypatch.chdir(tmp_path)

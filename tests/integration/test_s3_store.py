@@ -93,6 +93,7 @@ def test_publish_into_a_bucket_that_is_not_a_repository(r2repo, moto_s3, debs, k
     assert moto_s3.keys(bucket).keys() == before.keys()
 
 
+@pytest.mark.slow  # starts a moto server and r2repo of its own
 def test_wrong_credentials(tmp_path, debs, key_dir):
     """A moto server that checks credentials: unknown keys get one clear line, exit 1."""
     port = free_port()

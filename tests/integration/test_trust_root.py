@@ -7,6 +7,7 @@ signature there; republishing with --sign-packages is a no-op.
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import time
 from pathlib import Path
@@ -34,18 +35,28 @@ def published_fingerprints(store: Path, name: str = "key.gpg") -> list[str]:
     return sorted(key.fingerprint for key in public_keys((store / name).read_bytes()))
 
 
-@pytest.fixture
-def repo(tmp_path: Path, key_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A store with a dist and an RPM root signed by `key_dir`'s key; the working directory
-    holds no .r2repo/keys and $R2REPO_SIGNING_KEY is unset, as on a newcomer's machine."""
-    store = tmp_path / "repo"
-    work = tmp_path / "work"
+@pytest.fixture(scope="module")
+def published(tmp_path_factory: pytest.TempPathFactory, key_dir: Path) -> Path:
+    """A store with a dist and an RPM root signed by `key_dir`'s key, published once."""
+    store = tmp_path_factory.mktemp("trust") / "repo"
+    work = store.parent / "work"
     work.mkdir()
     deb = build_deb(work, "hello", "1.2.0")
     rpm = build_rpm(work, "hello", "1.2.0")
     key = key_dir / "signing-key.asc"
     args = ["publish", "--store", store, "--dist", "bookworm", "--signing-key", key, deb, rpm]
     assert main([str(a) for a in args]) == 0
+    return store
+
+
+@pytest.fixture
+def repo(published: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of `published` of this test's own; the working directory holds no .r2repo/keys
+    and $R2REPO_SIGNING_KEY is unset, as on a newcomer's machine."""
+    store = tmp_path / "repo"
+    shutil.copytree(published, store, symlinks=True)
+    work = tmp_path / "work"
+    work.mkdir()
     monkeypatch.chdir(work)
     monkeypatch.delenv("R2REPO_SIGNING_KEY", raising=False)
     return store
@@ -88,6 +99,7 @@ def test_signing_with_a_key_the_repository_does_not_publish_is_refused(
     assert not Path(".r2repo").exists()
 
 
+@pytest.mark.slow  # makes an RSA 4096 key
 def test_a_key_is_made_for_a_new_repository_only(r2repo, tmp_path, monkeypatch):
     monkeypatch.delenv("R2REPO_SIGNING_KEY", raising=False)
     store, first_dir, other_dir = tmp_path / "repo", tmp_path / "first", tmp_path / "other"
