@@ -5,6 +5,7 @@ repository left exactly as it was."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -25,12 +26,21 @@ def publish(store: Path, key_dir: Path, *files: Path) -> subprocess.CompletedPro
     return run_r2repo(*publish_argv(store, key_dir, BASE, "--dist", "stable", *files))
 
 
-@pytest.fixture
-def store(tmp_path: Path, key_dir: Path) -> Path:
-    """A repository that already holds one good package."""
-    store = tmp_path / "store"
-    done = publish(store, key_dir, build_deb(tmp_path, "r2-good", "1.0", "all"))
+@pytest.fixture(scope="module")
+def published(tmp_path_factory: pytest.TempPathFactory, key_dir: Path) -> Path:
+    """A repository that already holds one good package, published once."""
+    work = tmp_path_factory.mktemp("good")
+    store = work / "store"
+    done = publish(store, key_dir, build_deb(work, "r2-good", "1.0", "all"))
     assert done.returncode == 0, done.stderr
+    return store
+
+
+@pytest.fixture
+def store(published: Path, tmp_path: Path) -> Path:
+    """A copy of `published` of this test's own."""
+    store = tmp_path / "store"
+    shutil.copytree(published, store, symlinks=True)
     return store
 
 
