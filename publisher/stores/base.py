@@ -67,6 +67,20 @@ class Store(Protocol):
         """Make the object's time now without sending its bytes again; False if it cannot."""
         ...
 
+    def copy(
+        self,
+        source_key: str,
+        target_key: str,
+        *,
+        sha256: str | None = None,
+        if_none_match: bool = False,
+    ) -> ObjectInfo:
+        """Put the bytes of `source_key` under `target_key` inside the store, without sending
+        them from here (S3 CopyObject, a hard link); `sha256`, when known, is recorded beside
+        the copy. With `if_none_match`, PreconditionFailed when `target_key` exists; StoreError
+        when `source_key` does not."""
+        ...
+
     def delete(self, key: str) -> None: ...
 
     def list(self, prefix: str = "") -> Iterator[ObjectInfo]:

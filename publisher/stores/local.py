@@ -17,6 +17,8 @@ from publisher.stores.base import FileVersion, ObjectInfo, PreconditionFailed, S
 LOCK_NAME = ".r2repo.lock"
 TEMP_PREFIX = ".r2repo-tmp-"
 COPY_CHUNK = 1 << 30
+# link(2) errors that mean "copy the bytes instead", not a failure.
+_NO_LINK = frozenset({errno.EXDEV, errno.EMLINK, errno.EPERM, errno.EACCES, errno.ENOTSUP})
 
 
 def _copy_file(source: int, target: int) -> None:
@@ -281,10 +283,62 @@ class LocalStore:
             with _create_only(key):
                 os.link(source, path)
         except OSError as exc:
-            if exc.errno in (errno.EXDEV, errno.EMLINK, errno.EPERM, errno.EACCES, errno.ENOTSUP):
+            if exc.errno in _NO_LINK:
                 return None
             raise
         return self._info(key, st)
+
+    def copy(
+        self,
+        source_key: str,
+        target_key: str,
+        *,
+        sha256: str | None = None,
+        if_none_match: bool = False,
+    ) -> ObjectInfo:
+        """A hard link to the source's file (no byte read or written): every write here is the
+        rename of a fresh file, so neither name ever sees the other change. A copy instead
+        where a link cannot be made (another file system, the link limit)."""
+        source, path = self._file(source_key), self._file(target_key)
+        try:
+            st = os.stat(source)
+        except (FileNotFoundError, NotADirectoryError):
+            raise StoreError(f"{source_key}: no such object to copy") from None
+        if not stat.S_ISREG(st.st_mode):
+            raise StoreError(f"{source_key}: no such object to copy")
+        self._make_directory(os.path.dirname(path))
+        try:
+            if if_none_match:
+                with _create_only(target_key):
+                    os.link(source, path)
+            else:
+                self._link_over(source, path)
+        except OSError as exc:
+            if exc.errno not in _NO_LINK:
+                raise
+            return self._copy_bytes(source, target_key, if_none_match)
+        return self._info(target_key, os.stat(path))
+
+    def _link_over(self, source: str, path: str) -> None:
+        """Link `source` to a temporary name, then rename it over `path` in one step."""
+        tmp = os.path.join(os.path.dirname(path), f"{TEMP_PREFIX}{os.urandom(8).hex()}")
+        os.link(source, tmp)
+        try:
+            os.replace(tmp, path)
+        finally:
+            # rename(2) between two links of one file does nothing and leaves `tmp`.
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+
+    def _copy_bytes(self, source: str, key: str, create_only: bool) -> ObjectInfo:
+        def copy(fd: int) -> None:
+            source_fd = os.open(source, os.O_RDONLY | os.O_CLOEXEC)
+            try:
+                _copy_file(source_fd, fd)
+            finally:
+                os.close(source_fd)
+
+        return self._write_atomically(key, copy, create_only=create_only)
 
     def touch(self, key: str) -> bool:
         try:

@@ -116,6 +116,17 @@ class ReadOnce:
         self._forget()
         return self.store.touch(key)
 
+    def copy(
+        self,
+        source_key: str,
+        target_key: str,
+        *,
+        sha256: str | None = None,
+        if_none_match: bool = False,
+    ) -> ObjectInfo:
+        self._forget()
+        return self.store.copy(source_key, target_key, sha256=sha256, if_none_match=if_none_match)
+
     def delete(self, key: str) -> None:
         self._forget()
         self.store.delete(key)

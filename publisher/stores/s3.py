@@ -53,6 +53,7 @@ CONNECT_TIMEOUT_SECONDS = 10.0
 # Test hooks: shorter waits, so that stalls and backoff do not make the fault tests slow.
 READ_TIMEOUT_ENV = "R2REPO_S3_READ_TIMEOUT"
 BACKOFF_ENV = "R2REPO_S3_BACKOFF"
+R2_HOST_SUFFIX = ".r2.cloudflarestorage.com"
 SHA256_META = "sha256"  # x-amz-meta-sha256: lets the next publish compare bytes with one HEAD
 
 T = TypeVar("T")
@@ -102,8 +103,16 @@ def _if_none_match_on_create(params: dict[str, Any], **_: Any) -> None:
         params["headers"]["If-None-Match"] = "*"
 
 
+def _r2_copy_condition(params: dict[str, Any], **_: Any) -> None:
+    """R2 takes a CopyObject's destination conditions as cf-copy-destination-* headers (its
+    If-* headers there are about the source); S3 takes If-None-Match itself."""
+    headers = params["headers"]
+    if "If-None-Match" in headers:
+        headers["cf-copy-destination-if-none-match"] = headers.pop("If-None-Match")
+
+
 def r2_endpoint(account_id: str) -> str:
-    return f"https://{account_id}.r2.cloudflarestorage.com"
+    return f"https://{account_id}{R2_HOST_SUFFIX}"
 
 
 def make_client(endpoint_url: str | None, region: str | None, connections: int) -> Any:
@@ -122,6 +131,8 @@ def make_client(endpoint_url: str | None, region: str | None, connections: int) 
     client = session.client("s3", endpoint_url=endpoint_url, config=config)
     client.meta.events.register_last("before-call.s3", _small_body_without_expect)
     client.meta.events.register("before-call.s3.CreateMultipartUpload", _if_none_match_on_create)
+    if endpoint_url and R2_HOST_SUFFIX in endpoint_url:
+        client.meta.events.register("before-call.s3.CopyObject", _r2_copy_condition)
     return client
 
 
@@ -528,6 +539,46 @@ class S3Store:
         except botocore.exceptions.ClientError:
             return False
         return True
+
+    def copy(
+        self,
+        source_key: str,
+        target_key: str,
+        *,
+        sha256: str | None = None,
+        if_none_match: bool = False,
+    ) -> ObjectInfo:
+        """CopyObject: the bytes stay in the bucket. The source's HEAD gives the size (and a
+        clear error when it is gone); one CopyObject copies up to 5 GiB."""
+        source = self.head(source_key)
+        if source is None:
+            raise StoreError(f"{self.url}: {source_key}: no such object to copy")
+        if source.size >= COPY_LIMIT:
+            raise StoreError(f"{self.url}: {source_key}: too large for one server-side copy")
+        sha256 = sha256 or source.sha256
+        extra = self._headers(target_key, sha256)
+        extra.setdefault("Metadata", {})
+        if if_none_match:
+            extra["IfNoneMatch"] = "*"  # R2 reads it as cf-copy-destination-if-none-match
+        try:
+            response = self._call(
+                f"COPY {source_key} -> {target_key}",
+                lambda: self.client.copy_object(
+                    Bucket=self.bucket,
+                    Key=self.prefix + target_key,
+                    CopySource={"Bucket": self.bucket, "Key": self.prefix + source_key},
+                    MetadataDirective="REPLACE",
+                    **extra,
+                ),
+            )
+        except botocore.exceptions.ClientError as exc:
+            if self._code(exc) in _LOST:
+                raise PreconditionFailed(f"{target_key}: already exists") from None
+            if self._code(exc) in _MISSING:
+                raise StoreError(f"{self.url}: {source_key}: no such object to copy") from None
+            raise StoreError(f"{self.url}: COPY {source_key} -> {target_key}: {exc}") from None
+        etag = response.get("CopyObjectResult", {}).get("ETag", source.etag)
+        return ObjectInfo(target_key, source.size, etag, time.time(), sha256)
 
     def delete(self, key: str) -> None:
         try:

@@ -91,6 +91,19 @@ class FailAfterWrites:
             self._wrote()
         return touched
 
+    def copy(
+        self,
+        source_key: str,
+        target_key: str,
+        *,
+        sha256: str | None = None,
+        if_none_match: bool = False,
+    ) -> ObjectInfo:
+        self._before_write()
+        info = self.inner.copy(source_key, target_key, sha256=sha256, if_none_match=if_none_match)
+        self._wrote()
+        return info
+
     def delete(self, key: str) -> None:
         self._before_write()
         self.inner.delete(key)

@@ -37,11 +37,29 @@ class RequestLog:
 
     entries: list[tuple[str, str, str]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # entry index -> the "bucket/key" a PUT copied from (CopyObject: no bytes sent)
+    copy_sources: dict[int, str] = field(default_factory=dict)
 
-    def add(self, method: str, path: str) -> None:
+    def add(self, method: str, path: str, copy_source: str | None = None) -> None:
         bucket, _, key = unquote(path).lstrip("/").partition("/")
         with self.lock:
+            if copy_source is not None:
+                self.copy_sources[len(self.entries)] = unquote(copy_source).lstrip("/")
             self.entries.append((method, bucket, key))
+
+    def uploads_since(self, mark: int, bucket: str) -> list[str]:
+        """Keys PUT with a body since `mark` (copies and touches, which send none, left out)."""
+        with self.lock:
+            found = list(enumerate(self.entries))[mark:]
+            copied = set(self.copy_sources)
+        return [k for i, (m, b, k) in found if m == "PUT" and b == bucket and i not in copied]
+
+    def copies_since(self, mark: int, bucket: str) -> dict[str, str]:
+        """target key -> "bucket/source key" of every CopyObject into `bucket` since `mark`."""
+        with self.lock:
+            found = list(enumerate(self.entries))[mark:]
+            sources = dict(self.copy_sources)
+        return {k: sources[i] for i, (m, b, k) in found if b == bucket and i in sources}
 
     def mark(self) -> int:
         with self.lock:
@@ -80,7 +98,8 @@ class _Middleware:
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         method = environ["REQUEST_METHOD"]
-        self.log.add(method, environ.get("PATH_INFO", ""))
+        copy_source = environ.get("HTTP_X_AMZ_COPY_SOURCE") if method == "PUT" else None
+        self.log.add(method, environ.get("PATH_INFO", ""), copy_source)
         faulted = self._fault(environ, start_response) if self.faults else None
         if faulted is not None:
             return faulted
@@ -90,8 +109,30 @@ class _Middleware:
         if not conditional:
             return self.app(environ, start_response)
         with self.conditional:
+            if copy_source is not None and environ.get("HTTP_IF_NONE_MATCH") == "*":
+                refused = self._taken(environ, start_response)
+                if refused is not None:
+                    return refused
             # Read the whole answer under the lock: the write happens while it is produced.
             return list(self.app(environ, start_response))
+
+    def _taken(self, environ: dict[str, Any], start_response: Any) -> list[bytes] | None:
+        """S3 refuses a CopyObject with If-None-Match: * onto a taken key (412); moto 5.2
+        ignores the condition and overwrites, so the check is made here, under the lock."""
+        from moto.core import DEFAULT_ACCOUNT_ID
+        from moto.s3.models import s3_backends
+
+        bucket, _, key = unquote(environ.get("PATH_INFO", "")).lstrip("/").partition("/")
+        backend = s3_backends[DEFAULT_ACCOUNT_ID]["global"]
+        try:
+            found = backend.get_object(bucket, key)
+        except Exception:  # moto's own "no such bucket": let moto answer it
+            return None
+        if found is None:
+            return None
+        body = b"<Error><Code>PreconditionFailed</Code><Message>If-None-Match</Message></Error>"
+        start_response("412 Precondition Failed", [("Content-Type", "application/xml")])
+        return [body]
 
 
 class MotoS3:

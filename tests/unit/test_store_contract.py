@@ -169,3 +169,70 @@ def test_only_a_store_of_local_files_offers_them(store):
     store.delete("a/b")
     assert store.file_version(file) is None
     assert store.link_inputs is False
+
+
+def test_copy_inside_the_store(store):
+    """Server-side copy (`r2repo copy` between RPM roots): the bytes are not sent again, the
+    copy is an object like any other, create-only refuses a taken key, a missing source is one
+    clear error, and a later write of either key leaves the other alone."""
+    sha256 = hashlib.sha256(b"rpm bytes").hexdigest()
+    store.put_bytes("a/Packages/p/p.rpm", b"rpm bytes")
+    info = store.copy("a/Packages/p/p.rpm", "b/Packages/p/p.rpm", sha256=sha256)
+    assert info.size == 9 and info.key == "b/Packages/p/p.rpm"
+    head = store.head("b/Packages/p/p.rpm")
+    assert head is not None and head.etag == info.etag and head.size == 9
+    assert store.get_bytes("b/Packages/p/p.rpm") == b"rpm bytes"
+    assert [i.key for i in store.list("b/")] == ["b/Packages/p/p.rpm"]
+    with pytest.raises(PreconditionFailed):
+        store.copy("a/Packages/p/p.rpm", "b/Packages/p/p.rpm", if_none_match=True)
+    store.put_bytes("c", b"other")
+    with pytest.raises(PreconditionFailed):
+        store.copy("c", "b/Packages/p/p.rpm", if_none_match=True)
+    assert store.get_bytes("b/Packages/p/p.rpm") == b"rpm bytes"
+    created = store.copy("c", "d/new", if_none_match=True)
+    assert store.get_bytes("d/new") == b"other" and created.size == 5
+    store.copy("c", "b/Packages/p/p.rpm")  # without the condition: replaced
+    assert store.get_bytes("b/Packages/p/p.rpm") == b"other"
+    assert store.get_bytes("a/Packages/p/p.rpm") == b"rpm bytes"
+    store.put_bytes("c", b"changed")
+    assert store.get_bytes("d/new") == b"other"
+    with pytest.raises(StoreError, match="no such object to copy"):
+        store.copy("absent", "e")
+    assert store.head("e") is None
+
+
+def test_s3_copy_keeps_type_cache_control_and_sha256(moto_s3):
+    bucket = moto_s3.bucket()
+    store = open_store(f"s3://{bucket}")
+    store.put_bytes("rpm/Packages/p/p.rpm", b"rpm bytes")
+    mark = moto_s3.log.mark()
+    store.copy("rpm/Packages/p/p.rpm", "el9/Packages/p/p.rpm", sha256="ab" * 32)
+    assert moto_s3.log.copies_since(mark, bucket) == {
+        "el9/Packages/p/p.rpm": f"{bucket}/rpm/Packages/p/p.rpm"
+    }
+    assert moto_s3.log.uploads_since(mark, bucket) == []
+    copied = moto_s3.client.head_object(Bucket=bucket, Key="el9/Packages/p/p.rpm")
+    assert copied["ContentType"] == "application/x-rpm"
+    assert copied["CacheControl"] == IMMUTABLE
+    assert store.head("el9/Packages/p/p.rpm").sha256 == "ab" * 32
+
+
+def test_copy_condition_goes_to_r2_as_its_own_header(monkeypatch):
+    """R2 reads a CopyObject's destination condition from cf-copy-destination-if-none-match."""
+    from publisher.stores.s3 import make_client
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "id")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret")
+    sent: list[dict[str, str]] = []
+    client = make_client("https://acct.r2.cloudflarestorage.com", "auto", 1)
+
+    def capture(request, **_):
+        sent.append(dict(request.headers))
+        raise RuntimeError("not sent")
+
+    client.meta.events.register("before-send.s3.CopyObject", capture)
+    with pytest.raises(RuntimeError):
+        client.copy_object(Bucket="b", Key="t", CopySource={"Bucket": "b", "Key": "s"},
+                           IfNoneMatch="*")  # fmt: skip
+    assert sent and sent[0].get("cf-copy-destination-if-none-match") == b"*"
+    assert "If-None-Match" not in sent[0]
