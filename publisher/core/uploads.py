@@ -58,6 +58,8 @@ class Upload:
     if_none_match: bool = False
     absent_when_planned: bool = False  # nothing was at `key` then: skip the first HEAD
     file_size: int = 0  # of `path`, known when it was read (no stat per commit or report)
+    # The store key whose bytes these are: copied inside the store, never sent (r2repo copy)
+    copy_from: str | None = None
 
     @property
     def conditional(self) -> bool:
@@ -199,6 +201,11 @@ class _Committer:
         self.reporter.done(upload, action)
 
     def _put(self, upload: Upload, if_match: str | None, if_none_match: bool) -> str:
+        if upload.copy_from is not None:
+            info = self.store.copy(
+                upload.copy_from, upload.key, sha256=upload.sha256, if_none_match=if_none_match
+            )
+            return info.etag
         if upload.path is not None:
             info = self.store.put_file(
                 upload.key, upload.path, sha256=upload.sha256, if_none_match=if_none_match

@@ -1,13 +1,18 @@
-"""`r2repo copy`: promote packages from one APT dist to another without uploading them again.
+"""`r2repo copy`: promote packages from one APT dist (or RPM root) to another without
+uploading them again.
 
 Dists share the pool, so a copy is index work only: the target dist gets the source's entries
-as they are (their `Filename` names the file the source references). `--move` also removes them
-from the source: the target commits first, so a package is never in neither dist.
+as they are (their `Filename` names the file the source references). RPM roots do not share
+files (an href is resolved inside its root, and zypper will not leave it), so each file is
+copied inside the store (Store.copy: CopyObject, a hard link) and the target's repodata takes
+the source's entries. `--move` also removes them from the source: the target commits first, so
+a package is never in neither.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, TypeVar
 
 from publisher.apt.index import PoolKey
 from publisher.apt.publish import AptChange, CheckedDist, check_dist, publish_dist
@@ -23,18 +28,35 @@ from publisher.ops.partial import DistCommit, commit_dists
 from publisher.signing.gnupg import Signer
 from publisher.stores import Store
 
+if TYPE_CHECKING:  # the RPM side loads createrepo_c: an APT copy does without it
+    import createrepo_c as cr
+
+    from publisher.yum.publish import CheckedRoot
+    from publisher.yum.rpmpkg import NEVRA
+
+
+Key = TypeVar("Key")
+Entry = TypeVar("Entry")
+
+
+def _apt_matches(spec: Removal, key: PoolKey, entry: Stanza) -> bool:
+    return spec.matches(key[0], {key[1]}, key[2])
+
 
 def select(
-    entries: dict[PoolKey, Stanza], specs: Sequence[Removal] | None, where: str
-) -> dict[PoolKey, Stanza]:
+    entries: Mapping[Key, Entry],
+    specs: Sequence[Removal] | None,
+    where: str,
+    matches: Callable[[Removal, Key, Entry], bool] = _apt_matches,  # type: ignore[assignment]
+) -> dict[Key, Entry]:
     """The entries `specs` name (every one when None); a spec that matches none is refused."""
     if specs is None:
         if not entries:
             raise R2repoError(f"{where}: holds no packages to copy")
         return dict(entries)
-    chosen: dict[PoolKey, Stanza] = {}
+    chosen: dict[Key, Entry] = {}
     for spec in specs:
-        matched = {k: s for k, s in entries.items() if spec.matches(k[0], {k[1]}, k[2])}
+        matched = {k: e for k, e in entries.items() if matches(spec, k, e)}
         if not matched:
             raise R2repoError(f"{spec}: not in {where}")
         chosen.update(matched)
@@ -77,3 +99,89 @@ def copy_packages(
 
         commits.append((change.dist, run))
     return commit_dists(commits)
+
+
+def _evr(nevra: NEVRA) -> str:
+    """The spelling of a version `remove` and `copy` accept with the epoch (see spellings)."""
+    _, epoch, version, release, _ = nevra
+    return f"{version}-{release}" if epoch in ("", "0") else f"{epoch}:{version}-{release}"
+
+
+def copy_rpms(
+    store: Store,
+    source: str,
+    target: str,
+    specs: Sequence[Removal] | None,
+    signer: Signer,
+    *,
+    move: bool = False,
+    replace: bool = False,
+    progress: Reporter | None = None,
+) -> dict[str, Outcome]:
+    """Copy (or move) RPMs between roots: every input checked, and both roots planned, before
+    either commits."""
+    from publisher.ops.listing import check_new_rpm_root
+    from publisher.yum.publish import RpmChange, check_rpm_root, publish_rpm_root, spellings
+    from publisher.yum.state import read_rpm_root
+
+    check_repository(store, writing=False)
+    if source == target:
+        raise R2repoError(f"--to-rpm-path {target}: the same RPM repository as --from-rpm-path")
+    state = read_rpm_root(store, source)
+    if not state.exists:
+        raise R2repoError(f"--from-rpm-path {source}: no such RPM repository in {store.url}")
+
+    def matches(spec: Removal, key: NEVRA, entry: cr.Package) -> bool:
+        return spec.matches(key[0], spellings(entry), key[4])
+
+    chosen = select(state.packages, specs, source, matches)
+    check_new_rpm_root(store, target)
+    base_url, signed = _target_promise(store, source, target, chosen, signer)
+    changes = [
+        RpmChange(
+            target,
+            copies=list(chosen.values()),
+            copies_from=source,
+            replace=replace,
+            base_url=base_url,
+            packages_signed=signed,
+        )
+    ]
+    if move:
+        removals = [Removal(nevra[0], _evr(nevra), nevra[4]) for nevra in chosen]
+        changes.append(RpmChange(source, removals=removals))
+    commits: list[DistCommit] = []
+    for change in changes:
+        checked = check_rpm_root(store, change)
+
+        def run(change: RpmChange = change, checked: CheckedRoot = checked) -> Outcome:
+            return publish_rpm_root(store, change, signer, progress=progress, checked=checked)
+
+        commits.append((change.root, run))
+    return commit_dists(commits, kind="rpm path")
+
+
+def _target_promise(
+    store: Store, source: str, target: str, chosen: Mapping[NEVRA, cr.Package], signer: Signer
+) -> tuple[str | None, bool]:
+    """The base URL and gpgcheck a new target root takes from the source's .repo file; a
+    target whose .repo says gpgcheck=1 takes only packages signed by the repository's keys."""
+    from publisher.signing.verify import SignatureChecker
+    from publisher.yum.publish import stored_repo_file
+    from publisher.yum.repofile import DEFAULT_REPO_ID
+    from publisher.yum.rpmsig import stored_signature_problem
+
+    origin = stored_repo_file(store, source, DEFAULT_REPO_ID)
+    promise = stored_repo_file(store, target, DEFAULT_REPO_ID)
+    if promise is None:
+        return (origin.base_url, origin.gpgcheck) if origin else (None, False)
+    if promise.gpgcheck and not (origin and origin.gpgcheck):
+        with SignatureChecker(signer.public_keys(False)) as checker:
+            for entry in chosen.values():
+                problem = stored_signature_problem(store, source, entry, checker)
+                if problem is not None:
+                    raise R2repoError(
+                        f"{source}/{entry.location_href}: {problem}, and {promise.key} says "
+                        "gpgcheck=1 (dnf installs only packages signed by the repository's keys)"
+                    )
+    return None, False

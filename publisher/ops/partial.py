@@ -45,9 +45,10 @@ class PartialCommit(R2repoError):
 
     outcomes: dict[str, Outcome] = field(default_factory=dict)  # what committed, rpm root first
     failed: dict[str, str] = field(default_factory=dict)  # dist -> why
+    kind: str = "dist"  # what the failed names are, for the message ("rpm path" for roots)
 
     def __str__(self) -> str:
-        reasons = "; ".join(f"dist {dist}: {why}" for dist, why in self.failed.items())
+        reasons = "; ".join(f"{self.kind} {name}: {why}" for name, why in self.failed.items())
         return (
             f"{reasons}; the change is in {', '.join(self.outcomes)} but not in "
             f"{', '.join(self.failed)}: run the same command again to finish (packages already "
@@ -56,7 +57,9 @@ class PartialCommit(R2repoError):
 
 
 def commit_dists(
-    commits: Sequence[DistCommit], before: Mapping[str, Outcome] | None = None
+    commits: Sequence[DistCommit],
+    before: Mapping[str, Outcome] | None = None,
+    kind: str = "dist",
 ) -> dict[str, Outcome]:
     """Commit each dist; one that fails does not stop the others. PartialCommit when some
     committed (here, or `before`: the RPM root of the same command) and some did not; the first
@@ -76,4 +79,4 @@ def commit_dists(
     if not outcomes and not before:
         assert first is not None
         raise first
-    raise PartialCommit(outcomes={**(before or {}), **outcomes}, failed=failed)
+    raise PartialCommit(outcomes={**(before or {}), **outcomes}, failed=failed, kind=kind)

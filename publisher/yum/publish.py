@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from publisher.clock import release_time
 from publisher.core.checkedplan import CheckedPlan, Plans
@@ -35,7 +36,7 @@ from publisher.yum.repair import signature_behind
 from publisher.yum.repofile import DEFAULT_BASE_URL, DEFAULT_REPO_ID, DEFAULT_ROOT, RepoFile
 from publisher.yum.rpmpkg import NEVRA, RpmPackage, describe_nevra, metadata_at, package_href
 from publisher.yum.rpmversion import evr_key
-from publisher.yum.state import RECORD_TYPE, RpmRootState, read_rpm_root, repomd_key
+from publisher.yum.state import RECORD_TYPE, RpmRootState, nevra_of, read_rpm_root, repomd_key
 
 
 @dataclass
@@ -48,6 +49,10 @@ class RpmChange:
     repo_id: str = DEFAULT_REPO_ID
     base_url: str | None = None
     packages_signed: bool = False
+    # Entries of another root taken as they are (`r2repo copy`): their files are copied inside
+    # the store from the root `copies_from`, never uploaded again.
+    copies: list[RepodataEntry] = field(default_factory=list)
+    copies_from: str = ""
 
 
 def spellings(package: RepodataEntry) -> set[str]:
@@ -103,7 +108,7 @@ class _Planner:
 
     def apply(self) -> dict[NEVRA, RepodataEntry]:
         change = self.change
-        return apply_change(
+        entries = apply_change(
             self,
             self.state.packages,
             change.packages,
@@ -112,6 +117,43 @@ class _Planner:
             change.replace,
             self.result,
         )
+        self._copy_in(entries)
+        return entries
+
+    def _copy_in(self, entries: dict[NEVRA, RepodataEntry]) -> None:
+        """Another root's entries; each file is copied from that root inside the store (a
+        client resolves hrefs inside the root it reads: zypper cannot leave it)."""
+        change = self.change
+        for entry in change.copies:
+            key = nevra_of(entry)
+            old = entries.get(key)
+            if old is not None and old.pkgId == entry.pkgId:
+                self.result.unchanged.append(describe_nevra(key))
+                continue
+            source = f"{change.copies_from}/{entry.location_href}"
+            if old is not None and not change.replace:
+                raise other_bytes(source, key, change.root)
+            filename = entry.location_href.rsplit("/", 1)[-1]
+            target = f"{change.root}/{package_href(entry.name, filename)}"
+            unique = f"{target.rsplit('/', 1)[0]}/{entry.pkgId[:16]}/{filename}"
+            target = self.placement.place(Path(source), entry.pkgId, target, unique, change.replace)
+            self.uploads.append(
+                Upload(
+                    target,
+                    Phase.PACKAGE,
+                    sha256=entry.pkgId,
+                    existing=Existing.TOUCH_SAME,
+                    absent_when_planned=target in self.placement.absent,
+                    file_size=int(entry.size_package),
+                    copy_from=source,
+                )
+            )
+            href = target.removeprefix(f"{change.root}/")
+            if href != entry.location_href:
+                entry = entry.copy()  # the source root's entry stays as it is
+                entry.location_href = href
+            entries[key] = entry
+            self.result.added.append(describe_nevra(key))
 
     # FormatRules (publisher/core/planning.py)
 
