@@ -31,7 +31,7 @@ class Placement:
 
     def place(self, source: Path, sha256: str, key: str, unique_key: str, replace: bool) -> str:
         """`key`, or `unique_key` when `key` holds other bytes and the user asked to replace."""
-        if not replace and getattr(self.store, "create_only_first", False):
+        if not replace and self.store.create_only_first:
             # The create-only PUT of the commit answers what a HEAD would (see uploads).
             self.absent.add(key)
             self.placed[key] = sha256

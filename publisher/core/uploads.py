@@ -25,7 +25,6 @@ from publisher.stores import ObjectInfo, PreconditionFailed, Store
 # Nth write (PUT or refresh) reached the store, to test that a crash at any point of the commit
 # leaves a valid repository. Never set outside tests.
 KILL_AFTER_WRITES_ENV = "R2REPO_TEST_KILL_AFTER_WRITES"
-DEFAULT_WORKERS = 4
 FOLLOWER_ATTEMPTS = 10
 
 
@@ -152,7 +151,7 @@ def stored_sha256(store: Store, key: str) -> str | None:
 
 def heads(store: Store, keys: Sequence[str]) -> list[ObjectInfo | None]:
     """HEADs of several keys at once: one round trip on a remote store, not one each."""
-    if len(keys) <= 1 or getattr(store, "upload_workers", 1) <= 1:
+    if len(keys) <= 1 or store.upload_workers <= 1:
         return [store.head(key) for key in keys]
     from concurrent.futures import ThreadPoolExecutor
 
@@ -246,8 +245,7 @@ class _Committer:
         for _ in range(2):
             stored = stored_sha256(self.store, upload.key)
             if stored == upload.sha256:
-                touch = getattr(self.store, "touch", None)
-                if touch is not None and touch(upload.key):
+                if self.store.touch(upload.key):
                     self._count(upload, Action.TOUCH)
                     return
                 self._put(upload, None, False)  # same bytes: rewriting refreshes the time
@@ -335,7 +333,7 @@ def commit(
     """
     ordered = sorted(uploads, key=lambda u: u.phase)
     reporter = reporter or SilentReporter()
-    count = workers or getattr(store, "upload_workers", DEFAULT_WORKERS)
+    count = workers or store.upload_workers
     committer = _Committer(store, reporter, count)
     reporter.begin(ordered)
     try:

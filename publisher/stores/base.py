@@ -32,6 +32,9 @@ class Store(Protocol):
 
     url: str
     upload_workers: int  # uploads worth running at once against this store
+    # A request costs a round trip: a new key is written create-only at once (the 412 answers
+    # what a HEAD before it would), instead of asked about first.
+    create_only_first: bool
 
     def head(self, key: str) -> ObjectInfo | None: ...
 

@@ -105,6 +105,7 @@ class LocalStore:
     # A write here is a handful of fast system calls: threads would only pass the GIL back and
     # forth between them, spending more system time than the writes.
     upload_workers = 1
+    create_only_first = False  # a stat is cheaper than a failed link
 
     def __init__(self, root: str | Path, *, link_inputs: bool = False) -> None:
         # Create-only puts of files (packages) hard-link the input instead of copying it.

@@ -34,6 +34,7 @@ class ReadOnce:
         self.store = store
         self.url = store.url
         self.upload_workers = store.upload_workers
+        self.create_only_first = store.create_only_first
         self._answers: dict[str, Answer] = {}
         self._lock = threading.Lock()
 

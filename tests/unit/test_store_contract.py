@@ -150,6 +150,15 @@ def test_upload_workers_is_a_positive_count(store):
     assert isinstance(store.upload_workers, int) and store.upload_workers >= 1
 
 
+def test_create_only_first_says_whether_a_new_key_is_written_without_asking(store):
+    """Declared by every store: placement relies on it (a HEAD costs a round trip on S3)."""
+    assert store.create_only_first is (not isinstance(store, LocalStore))
+    if store.create_only_first:
+        store.put_bytes("taken", b"1")
+        with pytest.raises(PreconditionFailed):  # the create-only write answers for the HEAD
+            store.put_bytes("taken", b"2", if_none_match=True)
+
+
 def test_only_a_store_of_local_files_offers_them(store):
     """What `serve` and `--link-inputs` need of a store whose objects are files (LocalFiles)."""
     if isinstance(store, LocalStore):
