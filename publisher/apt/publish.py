@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from publisher.apt.debpkg import DebPackage
 from publisher.apt.gcrecord import dist_references, load_record, record_key
+from publisher.apt.history import with_history
 from publisher.apt.index import PoolKey, entry_key, make_stanza
 from publisher.apt.indexpieces import WHOLE_BELOW, Previous
 from publisher.apt.paths import by_hash_key, by_hash_path, dist_prefix, packages_path
@@ -292,6 +293,13 @@ class _Planner:
         self, entries: dict[PoolKey, Stanza], indexes: list[IndexFile], now: float
     ) -> str:
         """The gc record of the new state (see gcrecord); returns its sha256 for Release."""
+        components = dict(self.state.components)
+        components[self.change.component] = entries
+        new_files = [s["Filename"] for c in components.values() for s in c.values()]
+        return self.record_for(new_files, indexes, now)
+
+    def record_for(self, new_files: list[str], indexes: list[IndexFile], now: float) -> str:
+        """The gc record of a state of these pool files and indexes (a rollback's too)."""
         state, dist = self.state, self.change.dist
         old_files = [s["Filename"] for c in state.components.values() for s in c.values()]
         old_refs = dist_references(
@@ -300,9 +308,6 @@ class _Planner:
             old_files,
             state.record_sha256,
         )
-        components = dict(state.components)
-        components[self.change.component] = entries
-        new_files = [s["Filename"] for c in components.values() for s in c.values()]
         new_refs = dist_references(
             dist, {i.path: release_digests(i.digests) for i in indexes}, new_files, None
         )
@@ -377,9 +382,15 @@ def publish_dist(
         indexes = planner.render(entries, fields, arches)
         components = set(planner.state.components) | {change.component}
         record_sha256 = planner.record_upload(entries, indexes, clock())
-        release = render_release(
-            fields, arches, components, indexes, now(), {RECORD_FIELD: record_sha256}
+        date = now()
+        release, entry = with_history(  # the history entry of this commit (apt/history.py)
+            planner.state,
+            planner.result,
+            clock(),
+            lambda extra: render_release(fields, arches, components, indexes, date, extra),
+            {RECORD_FIELD: record_sha256},
         )
+        planner.uploads.append(entry)
         planner.index_uploads(indexes)
         planner.entry_uploads(release, signer)
         root_keys = {"key.asc": True, "key.gpg": False}

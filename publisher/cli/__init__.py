@@ -21,6 +21,8 @@ COMMANDS = {
     "release": "release",
     "remove": "remove",
     "copy": "copy",
+    "history": "history",
+    "rollback": "rollback",
     "set-base-url": "baseurl",
     "list": "listing",
     "serve": "serve",

@@ -8,6 +8,7 @@ import click
 
 from publisher.cli.common import say, store_option
 from publisher.core.gcrecord import HORIZON_SECONDS
+from publisher.core.history import DEFAULT_KEEP_STATES
 from publisher.errors import R2repoError
 from publisher.ops.gc import collect, parse_duration
 from publisher.stores import open_store
@@ -25,13 +26,23 @@ from publisher.stores.open import StoreLocation
 )
 @click.option("--dry-run", is_flag=True, help="List what would be deleted; delete nothing.")
 @click.option(
+    "--keep-states",
+    type=click.IntRange(min=1),
+    default=DEFAULT_KEEP_STATES,
+    show_default=True,
+    help="Keep every file the last N states of each dist and RPM repository need, whatever "
+    "their age (what `r2repo rollback` can return to); 1 keeps the current state only.",
+)
+@click.option(
     "--now",
     "now_epoch",
     type=float,
     hidden=True,
     help="Test hook: the current time, in seconds since the epoch.",
 )
-def command(store: StoreLocation, grace: str, dry_run: bool, now_epoch: float | None) -> None:
+def command(
+    store: StoreLocation, grace: str, dry_run: bool, keep_states: int, now_epoch: float | None
+) -> None:
     """Delete packages and metadata no index has referenced for the grace period.
 
     The grace period (--grace, 0 to 30 days, default 48h) keeps what a client holding an older
@@ -53,6 +64,7 @@ def command(store: StoreLocation, grace: str, dry_run: bool, now_epoch: float | 
         now=clock,
         dry_run=dry_run,
         deleted=lambda info: click.echo(f"deleted\t{info.key}"),
+        keep_states=keep_states,
     )
     if dry_run:
         for info in result.delete:

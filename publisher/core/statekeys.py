@@ -17,6 +17,9 @@ MARKER_KEY = STATE_PREFIX + "repository.json"
 # When each object a dist dropped became unreferenced (publisher/apt/gcrecord.py). An RPM root
 # keeps its record in its own repodata/, outside `_r2repo/`.
 RECORD_PREFIX = STATE_PREFIX + "unreferenced/"
+# Each dist's history entries (publisher/apt/history.py): state, never collected. An RPM root
+# keeps its entries in its own repodata/ (publisher/yum/history.py), which gc never collects.
+HISTORY_PREFIX = STATE_PREFIX + "history/"
 COLLECTABLE_PREFIXES = (RECORD_PREFIX,)
 
 

@@ -5,6 +5,8 @@
 record mentions (the upload of a publish that lost or was killed, or an entry older than the
 record's horizon) counts from its own last-modified time; a later time always wins, so an
 object a publisher uploaded or refreshed again is safe for a whole grace period after that.
+What the last `keep_states` states of each dist and RPM root need (their history entries,
+publisher/core/history.py) counts as referenced, whatever its age: a rollback to them works.
 
 Safety against a publish running at the same time: a publisher relies only on objects the
 current index names (which cannot be collected for a grace period after they stop being named)
@@ -21,15 +23,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from publisher.apt.gcrecord import dist_references, load_record
+from publisher.apt.history import dist_history
+from publisher.apt.history import state_keys as dist_state_keys
 from publisher.apt.paths import dist_prefix
 from publisher.apt.state import read_dist
 from publisher.core.gcrecord import HORIZON_SECONDS
+from publisher.core.history import DEFAULT_KEEP_STATES
 from publisher.core.marker import MANAGED_PREFIXES, check_repository
 from publisher.core.statekeys import is_state
 from publisher.errors import R2repoError
 from publisher.ops.listing import dist_names, rpm_roots
 from publisher.stores import ObjectInfo, Store
 from publisher.yum.gcrecord import MANAGED_DIRECTORIES, load_root_record, state_references
+from publisher.yum.history import is_history_file, root_history
+from publisher.yum.history import state_keys as root_state_keys
 from publisher.yum.state import METADATA_TYPES, read_rpm_root, repomd_key
 
 DEFAULT_GRACE_SECONDS = 48 * 3600  # dnf keeps metadata for 48 hours
@@ -52,6 +59,7 @@ class References:
     since: dict[str, float] = field(default_factory=dict)  # key -> unreferenced since
     anchors: dict[str, str | None] = field(default_factory=dict)  # entry point -> ETag
     prefixes: list[str] = field(default_factory=lambda: list(MANAGED_PREFIXES))  # looked at
+    keep_states: int = DEFAULT_KEEP_STATES  # the last N states of each are referenced (history)
 
 
 @dataclass
@@ -75,6 +83,8 @@ def apt_references(store: Store, refs: References) -> None:
         files = [stanza["Filename"] for c in state.components.values() for stanza in c.values()]
         digests = {path: entry.digests for path, entry in state.index_files.items()}
         refs.keys |= dist_references(dist, digests, files, state.record_sha256)
+        for entry in list(dist_history(store, state, refs.keep_states))[1:]:
+            refs.keys |= dist_state_keys(store, dist, entry)
         for key, since in load_record(store, dist, state.record_sha256).items():
             refs.since[key] = max(since, refs.since.get(key, since))
 
@@ -99,6 +109,8 @@ def rpm_references(store: Store, refs: References) -> None:
         refs.anchors[repomd_key(root)] = state.repomd_etag
         refs.prefixes += [f"{root}/{directory}" for directory in MANAGED_DIRECTORIES]
         refs.keys |= state_references(state)
+        for entry in list(root_history(store, state, refs.keep_states))[1:]:
+            refs.keys |= root_state_keys(store, root, entry)
         for key, since in load_root_record(store, state).items():
             refs.since[key] = max(since, refs.since.get(key, since))
 
@@ -107,20 +119,23 @@ def rpm_references(store: Store, refs: References) -> None:
 REFERENCE_READERS: list[Callable[[Store, References], None]] = [apt_references, rpm_references]
 
 
-def references(store: Store) -> References:
-    refs = References(keys=set(ROOT_FILES))
+def references(store: Store, keep_states: int = DEFAULT_KEEP_STATES) -> References:
+    refs = References(keys=set(ROOT_FILES), keep_states=keep_states)
     for reader in REFERENCE_READERS:
         reader(store, refs)
     return refs
 
 
-def plan(store: Store, grace: float, now: float) -> tuple[GcPlan, References]:
-    refs = references(store)
+def plan(
+    store: Store, grace: float, now: float, keep_states: int = DEFAULT_KEEP_STATES
+) -> tuple[GcPlan, References]:
+    refs = references(store, keep_states)
     result = GcPlan()
     cutoff = now - grace
     for prefix in refs.prefixes:
         for info in store.list(prefix):
-            if is_state(info.key):  # whatever the prefixes say: state is never collected
+            # Whatever the prefixes say: state and history entries are never collected.
+            if is_state(info.key) or is_history_file(info.key):
                 continue
             if info.key in refs.keys:
                 result.referenced += 1
@@ -149,6 +164,7 @@ def collect(
     now: Callable[[], float] = time.time,
     dry_run: bool = False,
     deleted: Callable[[ObjectInfo], None] = lambda info: None,
+    keep_states: int = DEFAULT_KEEP_STATES,
 ) -> GcPlan:
     """Delete (or, with dry_run, only list) what has been unreferenced for `grace` seconds."""
     if grace < 0 or grace > HORIZON_SECONDS:
@@ -158,7 +174,7 @@ def collect(
         )
     check_repository(store, writing=False)
     for _ in range(PLAN_ATTEMPTS):
-        result, refs = plan(store, grace, now())
+        result, refs = plan(store, grace, now(), keep_states)
         if dry_run:
             return result
         if _anchors_unchanged(store, refs):

@@ -31,6 +31,7 @@ from publisher.yum.gcrecord import (
     signature_key,
     state_references,
 )
+from publisher.yum.history import HISTORY_TYPE, entry_maker
 from publisher.yum.render import Repodata, RepodataEntry, render_repodata
 from publisher.yum.repair import signature_behind
 from publisher.yum.repofile import DEFAULT_BASE_URL, DEFAULT_REPO_ID, DEFAULT_ROOT, RepoFile
@@ -49,6 +50,7 @@ class RpmChange:
     repo_id: str = DEFAULT_REPO_ID
     base_url: str | None = None
     packages_signed: bool = False
+    rollback_to: str | None = None  # the history entry this commit restores (r2repo rollback)
     # Entries of another root taken as they are (`r2repo copy`): their files are copied inside
     # the store from the root `copies_from`, never uploaded again.
     copies: list[RepodataEntry] = field(default_factory=list)
@@ -221,11 +223,13 @@ class _Planner:
         root = self.change.root
         old_record = load_root_record(self.store, self.state)
         old_refs = state_references(self.state)
+        history = entry_maker(self.state, self.result, now, self.change.rollback_to)
 
         def record(hrefs: list[str]) -> dict[str, bytes]:
             """The gc record of the new state (see yumgc): the old one plus what is dropped."""
             new_refs = root_references(root, hrefs, (p.location_href for p in entries.values()))
-            return {RECORD_TYPE: render_record(next_record(old_record, old_refs, new_refs, now))}
+            record = render_record(next_record(old_record, old_refs, new_refs, now))
+            return {RECORD_TYPE: record, HISTORY_TYPE: history(hrefs)}
 
         return Background(
             # The stored XML is split in the child too: it is part of the rendering's work.
@@ -257,6 +261,29 @@ class _Planner:
         etag = None if signature is None else signature.etag
         uploads.append(entry_upload(signature_key(root), signer.detach_sign(repodata.repomd), etag))
         return uploads
+
+    def render_and_commit(
+        self,
+        entries: dict[NEVRA, RepodataEntry],
+        uploads: list[Upload],
+        signer: Signer,
+        revision: int,
+        now: float,
+        progress: Reporter | None,
+    ) -> Outcome:
+        """Commit `uploads` while the metadata of `entries` renders, then the metadata (a
+        publish's and a rollback's, publisher/yum/rollback.py)."""
+        # Read before the first write, with the other planning reads (see stores/readonce).
+        signature = self.store.head(signature_key(self.change.root))
+        with self.render(entries, revision, now) as rendering:
+            stats = commit(
+                self.store,
+                uploads,
+                progress,
+                later=lambda: self.metadata_uploads(rendering.result(), signer, signature),
+            )
+        self.result.written = stats.written
+        return self.result
 
 
 CheckedRoot = CheckedPlan[_Planner, dict[NEVRA, RepodataEntry]]
@@ -299,16 +326,6 @@ def publish_rpm_root(
         rendered = repo_file.render()
         if store.get_bytes(repo_file.key) != rendered:  # read once before (see readonce)
             uploads.append(Upload(repo_file.key, Phase.PACKAGE, data=rendered))
-        # Read before the first write, with the other planning reads (see stores/readonce).
-        signature = store.head(signature_key(change.root))
-        with planner.render(entries, int(now()), clock()) as rendering:
-            stats = commit(
-                store,
-                uploads,
-                progress,
-                later=lambda: planner.metadata_uploads(rendering.result(), signer, signature),
-            )
-        planner.result.written = stats.written
-        return planner.result
+        return planner.render_and_commit(entries, uploads, signer, int(now()), clock(), progress)
 
     return with_retries(attempt, f"RPM repository {change.root}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -84,7 +85,6 @@ def read_rpm_root(store: Store, root: str, packages: bool = True) -> RpmRootStat
         directory = Path(scratch)
         (directory / "repomd.xml").write_bytes(raw)
         repomd = cr.Repomd(str(directory / "repomd.xml"))
-        paths: dict[str, str] = {}
         wanted = (*METADATA_TYPES, RECORD_TYPE) if packages else ()
         read_ahead(store, [f"{root}/{r.location_href}" for r in repomd.records if r.type in wanted])
         for record in repomd.records:
@@ -103,14 +103,21 @@ def read_rpm_root(store: Store, root: str, packages: bool = True) -> RpmRootStat
                 data = store.get_bytes(f"{root}/{record.location_href}")
                 if data is None:
                     raise FileNotFoundError(f"{root}/{record.location_href}")
-                local = directory / Path(record.location_href).name
-                local.write_bytes(data)
-                paths[record.type] = str(local)
                 state.metadata_files[record.type] = (record.location_href, data)
-        if set(paths) != set(METADATA_TYPES):
-            return state
+    if set(state.metadata_files) == set(METADATA_TYPES):
+        state.packages = metadata_packages(state.metadata_files)
+    return state
+
+
+def metadata_packages(files: Mapping[str, tuple[str, bytes]]) -> dict[NEVRA, cr.Package]:
+    """Every package of primary, filelists and other.xml (kind -> (href, bytes))."""
+    with tempfile.TemporaryDirectory(prefix="r2repo-yum-") as scratch:
+        paths = {}
+        for kind in METADATA_TYPES:
+            href, data = files[kind]
+            local = Path(scratch) / Path(href).name
+            local.write_bytes(data)
+            paths[kind] = str(local)
         with quiet_stderr():
             entries = list(cr.PackageIterator(paths["primary"], paths["filelists"], paths["other"]))
-    for package in entries:
-        state.packages[nevra_of(package)] = package
-    return state
+    return {nevra_of(package): package for package in entries}

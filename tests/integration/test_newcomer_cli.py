@@ -90,6 +90,7 @@ READ_ONLY = [
     ("list",),
     ("verify",),
     ("gc", "--dry-run"),
+    ("history", "--dist", "bookworm"),
     ("token", "list"),
     ("access", "show"),
 ]
