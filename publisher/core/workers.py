@@ -2,7 +2,7 @@
 
 The code doing that work (createrepo_c's bindings, python-debian, the control reader) holds the
 GIL for most of it, so threads would run on one core; processes use every core. (Compressing
-indexes runs on threads instead: zlib and lzma release the GIL, see aptrender.)
+indexes runs on threads instead: zlib and lzma release the GIL, see publisher/apt/render.py.)
 """
 
 from __future__ import annotations
