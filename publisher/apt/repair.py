@@ -3,7 +3,7 @@
 A commit writes the plain indexes before InRelease and Release.gpg / Release after it: a
 publisher killed in between leaves plain indexes or a Release that do not match InRelease.
 apt reads InRelease and fetches indexes by hash, so clients are not affected; clients that read
-Release or plain indexes are, until the next publish rewrites them (it does, see publisher/apt/publish.py).
+Release or plain indexes are, until the next publish rewrites them (apt/publish.py does).
 """
 
 from __future__ import annotations

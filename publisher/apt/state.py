@@ -16,7 +16,7 @@ from publisher.stores.readonce import read_ahead
 
 PACKAGES_NAMES = ("Packages", "Packages.gz", "Packages.xz")
 RELEASE_FIELDS = ("Origin", "Label", "Suite", "Codename", "Description")
-# The Release field naming the dist's garbage-collection record (see publisher/core/gcrecord.py).
+# The Release field naming the dist's garbage-collection record (see publisher/apt/gcrecord.py).
 # apt ignores fields it does not know; signing it makes the record part of the atomic commit.
 RECORD_FIELD = "X-R2repo-Unreferenced"
 

@@ -46,7 +46,7 @@ class PublishOptions:
     repo_id: str = DEFAULT_REPO_ID
     base_url: str | None = None
     sign_packages: bool = False
-    rotate_key: bool = False  # sign with keys the repository does not publish yet (repokeys)
+    rotate_key: bool = False  # sign with keys the repository does not publish yet (trustroot)
 
 
 @dataclass

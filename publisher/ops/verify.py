@@ -1,4 +1,4 @@
-"""`r2repo verify`: does every published byte match what signs for it? (RPM: publisher/yum/verify.py)
+"""`r2repo verify`: does every published byte match what signs for it? (RPM: yum/verify.py)
 
 Problems are what breaks a client: a bad signature, an index missing or wrong by hash, a package
 missing or of other size or digests than its index says. Notes are the leftovers of a commit in
