@@ -105,8 +105,8 @@ def rollback_dist(
         arches = release.get("Architectures", "").split()
         components = release.get("Components", "").split()
         record_sha256 = planner.record_for(sorted(files), indexes, clock())
-        # apt keeps the newest Release it has seen: the rollback's Date must be later than the
-        # state it replaces, or a client that saw that state would not move back.
+        # The Date moves forward, never back (even with SOURCE_DATE_EPOCH or a slow clock): a
+        # client or cache that saw the state being replaced must take this one as newer.
         date = max(now(), _release_date(state) + 1)
         signed, history = with_history(
             state,
