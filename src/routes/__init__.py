@@ -1,7 +1,7 @@
 """Pure-Python HTTP handling for an r2repo repository: request in, response out.
 
 Nothing here knows the runtime: `src/worker.py` (Cloudflare Python Worker, R2 binding) and
-`publisher/serve.py` (CPython, ASGI over a Store) adapt a `Bucket` and turn the `Response`
+`publisher/serve/app.py` (CPython, RSGI over a Store) adapt a `Bucket` and turn the `Response`
 value into a real response. The body of a `Response` is an opaque handle from the bucket.
 """
 
