@@ -29,7 +29,9 @@ FOLLOWER_ATTEMPTS = 10
 
 
 class Phase(IntEnum):
-    PACKAGE = 0  # pool/ files: nothing references them yet
+    # Objects that stand alone: package files (no index names them yet), the public keys and
+    # the .repo file (no index ever does).
+    STANDALONE = 0
     HASHED = 1  # content-addressed indexes: by-hash/, repodata/<hash>-*, _r2repo/ state
     INDEX = 2  # plain indexes, for clients that do not fetch by hash
     ENTRY = 3  # signed entry points, in the order given, the compare-and-swap first
@@ -82,7 +84,7 @@ def package_upload(
     """A package file: same bytes already there are refreshed, not sent again (see gc)."""
     return Upload(
         key,
-        Phase.PACKAGE,
+        Phase.STANDALONE,
         path=source,
         sha256=sha256,
         existing=Existing.TOUCH_SAME,
@@ -260,7 +262,7 @@ class _Committer:
                 continue
             self._count(upload, Action.PUT)
             return
-        if upload.phase is Phase.PACKAGE and upload.path is not None:
+        if upload.phase is Phase.STANDALONE and upload.path is not None:
             raise ConflictError(
                 f"{upload.path}: {upload.key} already exists in the store with other bytes "
                 "(use --replace to publish the new bytes)"
@@ -328,7 +330,7 @@ def commit(
 ) -> CommitStats:
     """Write in phase order; PreconditionFailed when the anchor's compare-and-swap lost.
 
-    `later` gives more uploads, of the phases after PACKAGE, asked for once the packages are
+    `later` gives more uploads, of the phases after STANDALONE, asked for once the packages are
     written: metadata can be rendered elsewhere meanwhile.
     """
     ordered = sorted(uploads, key=lambda u: u.phase)
@@ -338,11 +340,11 @@ def commit(
     reporter.begin(ordered)
     try:
         for phase in Phase:
-            if later is not None and phase > Phase.PACKAGE:
+            if later is not None and phase > Phase.STANDALONE:
                 added = list(later())
                 later = None
-                if any(upload.phase is Phase.PACKAGE for upload in added):
-                    raise ValueError("later uploads come after the PACKAGE phase")
+                if any(upload.phase is Phase.STANDALONE for upload in added):
+                    raise ValueError("later uploads come after the STANDALONE phase")
                 reporter.more(added)
                 ordered = sorted([*ordered, *added], key=lambda u: u.phase)
             batch = [u for u in ordered if u.phase == phase]

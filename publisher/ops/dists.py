@@ -59,13 +59,13 @@ class SharedPlacement(Placement):
         return [
             upload
             for upload in uploads
-            if upload.phase is not Phase.PACKAGE or self.present.get(upload.key) != upload.sha256
+            if upload.phase is not Phase.STANDALONE or self.present.get(upload.key) != upload.sha256
         ]
 
     def committed(self, uploads: list[Upload]) -> None:
         """A dist committed these uploads: its package files are in the store and live."""
         for upload in uploads:
-            if upload.phase is Phase.PACKAGE and upload.sha256:
+            if upload.phase is Phase.STANDALONE and upload.sha256:
                 self.present[upload.key] = upload.sha256
 
 

@@ -31,7 +31,7 @@ def key_uploads(store: Store, signer: Signer, keys: dict[str, bool]) -> list[Upl
     for key, armor in keys.items():
         data = signer.public_keys(armor)
         if store.get_bytes(key) != data:
-            uploads.append(Upload(key, Phase.PACKAGE, data=data))
+            uploads.append(Upload(key, Phase.STANDALONE, data=data))
     return uploads
 
 

@@ -142,7 +142,7 @@ class _Planner:
             self.uploads.append(
                 Upload(
                     target,
-                    Phase.PACKAGE,
+                    Phase.STANDALONE,
                     sha256=entry.pkgId,
                     existing=Existing.TOUCH_SAME,
                     absent_when_planned=target in self.placement.absent,
@@ -325,7 +325,7 @@ def publish_rpm_root(
         uploads = key_uploads(store, signer, keys) + planner.uploads
         rendered = repo_file.render()
         if store.get_bytes(repo_file.key) != rendered:  # read once before (see readonce)
-            uploads.append(Upload(repo_file.key, Phase.PACKAGE, data=rendered))
+            uploads.append(Upload(repo_file.key, Phase.STANDALONE, data=rendered))
         return planner.render_and_commit(entries, uploads, signer, int(now()), clock(), progress)
 
     return with_retries(attempt, f"RPM repository {change.root}")

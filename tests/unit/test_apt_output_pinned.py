@@ -81,8 +81,9 @@ def _tree(store: Path) -> dict[str, str]:
         signed = relative.endswith(("InRelease", ".gpg"))
         if path.is_file() and "by-hash" not in relative and not signed:
             data = path.read_bytes()
-            # The gc record's name holds the wall-clock time of the publish (see gcrecord).
-            data = re.sub(rb"(?m)^X-R2repo-Unreferenced: .*\n", b"", data)
+            # The gc record's and the history entry's names hold the wall-clock time of the
+            # publish (and who published): r2repo's own fields, not the index's content.
+            data = re.sub(rb"(?m)^X-R2repo-(Unreferenced|History): .*\n", b"", data)
             found[relative] = hashlib.sha256(data).hexdigest()
     return found
 

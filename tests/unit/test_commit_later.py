@@ -47,8 +47,8 @@ def test_later_may_not_add_packages(tmp_path: Path) -> None:
     store = LocalStore(tmp_path / "store")
 
     def later() -> list[Upload]:
-        return [Upload("rpm/Packages/q/q.rpm", Phase.PACKAGE, data=b"q")]
+        return [Upload("rpm/Packages/q/q.rpm", Phase.STANDALONE, data=b"q")]
 
-    with pytest.raises(ValueError, match="after the PACKAGE phase"):
+    with pytest.raises(ValueError, match="after the STANDALONE phase"):
         commit(store, [_package(tmp_path)], later=later)
     assert store.head("rpm/Packages/q/q.rpm") is None

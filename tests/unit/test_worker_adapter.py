@@ -45,6 +45,16 @@ class FakeHeaders:
     def entries(self):
         return [[k, v] for k, v in self.items]
 
+    def __iter__(self):  # a JS Headers iterates [name, value] pairs, names in lower case
+        return iter([[k.lower(), v] for k, v in self.items])
+
+
+class FakeJsObject(dict):
+    """What `Object.fromEntries` hands to Python: a proxy whose `to_py` gives a dict."""
+
+    def to_py(self) -> dict:
+        return dict(self)
+
 
 class FakeResponse:
     def __init__(self, body, init) -> None:
@@ -75,11 +85,16 @@ class FakeBinding:
         return self.result
 
 
+class FakeWorkerEntrypoint:
+    def __init__(self, ctx: object, env: object) -> None:
+        self.ctx, self.env = ctx, env
+
+
 @pytest.fixture
 def worker() -> Iterator[types.ModuleType]:
     js = types.ModuleType("js")
     js.Date, js.Headers, js.Response, js.Request = FakeDate, FakeHeaders, FakeResponse, object
-    js.Object = types.SimpleNamespace(fromEntries=dict)
+    js.Object = types.SimpleNamespace(fromEntries=lambda pairs: FakeJsObject(list(pairs)))
     js.Uint8Array = object
     js.caches = types.SimpleNamespace(default=None)
     pyodide = types.ModuleType("pyodide")
@@ -88,8 +103,11 @@ def worker() -> Iterator[types.ModuleType]:
     ffi.to_js = lambda value, dict_converter=None: value
     ffi.create_proxy = lambda value: value
     pyodide.ffi = ffi
-    saved = {name: sys.modules.get(name) for name in ("js", "pyodide", "pyodide.ffi", "worker")}
-    sys.modules.update({"js": js, "pyodide": pyodide, "pyodide.ffi": ffi})
+    workers = types.ModuleType("workers")  # the SDK's base class, as the runtime gives it
+    workers.WorkerEntrypoint = FakeWorkerEntrypoint
+    names = ("js", "pyodide", "pyodide.ffi", "workers", "worker")
+    saved = {name: sys.modules.get(name) for name in names}
+    sys.modules.update({"js": js, "pyodide": pyodide, "pyodide.ffi": ffi, "workers": workers})
     sys.modules.pop("worker", None)
     try:
         path = Path(__file__).resolve().parents[2] / "src" / "worker.py"
@@ -197,7 +215,7 @@ def test_response_conversion(worker) -> None:
     response = worker.to_js_response(Response(206, [("content-range", "bytes 0-1/9")], stream))
     assert response.body is stream
     assert response.init["status"] == 206
-    assert response.init["headers"].items == [("content-range", "bytes 0-1/9")]
+    assert response.init["headers"] == [["content-range", "bytes 0-1/9"]]
     text = worker.to_js_response(Response(404, [], b"Not Found\n"))
     assert text.body == "Not Found\n"
     assert worker.to_js_response(Response(304, [], None)).body is None
