@@ -41,7 +41,8 @@ class FailAfterWrites:
         self._lock = threading.Lock()
 
     def __getattr__(self, name: str) -> Any:
-        # What a store offers beside the protocol (upload_workers) reads as the real one's.
+        # The protocol's attributes (upload_workers, create_only_first) and what a store offers
+        # beside it read as the real one's; every method that writes is wrapped above or below.
         return getattr(self.inner, name)
 
     def _before_write(self) -> None:
