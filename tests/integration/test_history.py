@@ -176,6 +176,7 @@ def test_rollback_bad_input_is_one_line_and_changes_nothing(r2repo, key_dir, pac
     assert usage.code == 2
 
 
+@pytest.mark.slow  # over 2 s: publishes, rollbacks and gc against moto
 def test_history_and_rollback_on_s3(r2repo, moto_s3, key_dir, packages):
     bucket = moto_s3.bucket()
     store = f"s3://{bucket}"
