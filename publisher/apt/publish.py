@@ -60,9 +60,6 @@ class AptChange:
     copies: list[Stanza] = field(default_factory=list)
 
 
-AptResult = Outcome
-
-
 def describe(key: PoolKey) -> str:
     return "{} {} {}".format(*key)
 
@@ -84,7 +81,7 @@ class _Planner:
         self.store = store
         self.change = change
         self.state: DistState = read_dist(store, change.dist)
-        self.result = AptResult()
+        self.result = Outcome()
         self.uploads: list[Upload] = []
         self.placement = placement
 
@@ -364,7 +361,7 @@ def publish_dist(
     progress: Reporter | None = None,
     clock: Callable[[], float] = time.time,
     checked: CheckedDist | None = None,
-) -> AptResult:
+) -> Outcome:
     """Apply `change` to the dist with compare-and-swap on InRelease; retry when another wins.
 
     `now` dates the Release (SOURCE_DATE_EPOCH aware); `clock` dates the gc record; `checked`,
@@ -373,7 +370,7 @@ def publish_dist(
     check_repository(store, writing=True)
     plans = Plans(store, change, checked, lambda placement: _Planner(store, change, placement))
 
-    def attempt() -> AptResult:
+    def attempt() -> Outcome:
         planner, entries = plans.next()
         fields = planner.release_fields()
         arches = planner.architectures(entries)

@@ -129,8 +129,6 @@ class SilentReporter:
 class CommitStats:
     put: int = 0
     touched: int = 0
-    skipped: int = 0
-    bytes_put: int = 0
 
     @property
     def written(self) -> int:
@@ -192,11 +190,8 @@ class _Committer:
         with self.lock:
             if action is Action.PUT:
                 self.stats.put += 1
-                self.stats.bytes_put += upload.size
             elif action is Action.TOUCH:
                 self.stats.touched += 1
-            else:
-                self.stats.skipped += 1
         if action is not Action.SKIP:
             self.kill.wrote()
         self.reporter.done(upload, action)
