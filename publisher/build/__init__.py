@@ -24,15 +24,18 @@ WRITERS: dict[str, tuple[Callable[[PackageSpec], str], Writer]] = {
 NO_CLAMP = 2**63
 
 
-def build_packages(spec: PackageSpec, formats: list[str], output_dir: Path) -> list[Path]:
+def build_packages(
+    spec: PackageSpec, formats: list[str], output_dir: Path, epoch: int | None = None
+) -> list[Path]:
     """Write one package per format into output_dir; on any error, nothing is left there.
 
-    With SOURCE_DATE_EPOCH set, it is the build time and no file is dated later: two builds
-    of the same sources give the same bytes.
+    With `epoch` (default: SOURCE_DATE_EPOCH) set, it is the build time and no file is dated
+    later: two builds of the same sources give the same bytes.
     """
     formats = [fmt for fmt in FORMATS if fmt in formats]
     validate(spec, formats)
-    epoch = source_date_epoch()
+    if epoch is None:
+        epoch = source_date_epoch()
     build_time = epoch if epoch is not None else int(time.time())
     entries = collect(spec, epoch if epoch is not None else NO_CLAMP)
     output_dir.mkdir(parents=True, exist_ok=True)

@@ -16,6 +16,9 @@ from publisher.yum.repofile import DEFAULT_REPO_ID, DEFAULT_ROOT
 from routes.snippets import apt_line, yum_repo_download
 
 DIST = "stable"
+# The samples are built as of this time, so a second demo builds the same bytes and publishes
+# nothing new (other bytes under the same version would be a conflict).
+SAMPLES_EPOCH = 1_767_225_600  # 2026-01-01T00:00:00Z
 # (name, version, architecture, what the installed program prints)
 SAMPLES = (
     ("r2repo-hello", "1.0.0", "amd64", "hello from r2repo"),
@@ -39,7 +42,7 @@ def build_samples(directory: Path) -> list[Path]:
             files=[f"{program}=/usr/bin/{name}"],
             license="Apache-2.0",
         )
-        built += build_packages(spec, ["deb", "rpm"], directory / "dist")
+        built += build_packages(spec, ["deb", "rpm"], directory / "dist", SAMPLES_EPOCH)
     return built
 
 

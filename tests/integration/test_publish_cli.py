@@ -402,6 +402,11 @@ def test_demo_publishes_both_kinds(tmp_path, r2repo, key_dir, monkeypatch):
     assert "stable\tmain\tr2repo-hello\t1.0.0\tamd64" in listed
     assert "rpm\trpm\tr2repo-docs\t2.0-1\tnoarch" in listed
     assert "baseurl=http://127.0.0.1:8799/rpm" in (store / "rpm/r2repo.repo").read_text()
+    # The main job again (./scripts/demo run twice): the same samples, nothing changes.
+    before = tree_digest(store)
+    again = r2repo("demo", "--store", store, "--no-serve", "--port", "8799")
+    assert again.code == 0, again
+    assert tree_digest(store) == before
 
 
 def test_link_inputs_links_new_package_files(tmp_path, r2repo, key):
