@@ -18,6 +18,7 @@ from routes.conditional import (
 from routes.config import RouteConfig
 from routes.content import cache_control_for, content_type_for
 from routes.http import Request, Response
+from routes.memo import PageMemo
 from routes.pages import directory_page
 from routes.paths import RejectedPath, is_directory, to_key
 from routes.ranges import ByteRange, MalformedRange, RangeNotSatisfiable, parse_range_spec
@@ -82,10 +83,15 @@ def _unsatisfiable(size: int) -> Response:
 
 
 async def directory(
-    request: Request, bucket: Bucket, config: RouteConfig, prefix: str, decision: Decision = OPEN
+    request: Request,
+    bucket: Bucket,
+    config: RouteConfig,
+    prefix: str,
+    decision: Decision = OPEN,
+    memo: PageMemo | None = None,
 ) -> Response:
     """A path ending in `/`: its listing; prefix "" is the landing page."""
-    page = await directory_page(request, bucket, config, prefix, decision)
+    page = await directory_page(request, bucket, config, prefix, decision, memo)
     return _not_found() if page is None else page
 
 
@@ -226,11 +232,16 @@ async def _get(request: Request, bucket: Bucket, config: RouteConfig, key: str) 
 
 
 async def handle(
-    request: Request, bucket: Bucket, config: RouteConfig, decision: Decision = OPEN
+    request: Request,
+    bucket: Bucket,
+    config: RouteConfig,
+    decision: Decision = OPEN,
+    memo: PageMemo | None = None,
 ) -> Response:
     """Answer one request. Python decides status and headers; the body stays a bucket handle.
 
-    `decision` is what `gate` said about the request's credentials (default: all public).
+    `decision` is what `gate` said about the request's credentials (default: all public);
+    `memo` keeps the landing page in memory (the Worker's isolates; `serve` renders it each time).
     """
     method = request.method
     if method != "GET" and method != "HEAD":
@@ -242,7 +253,7 @@ async def handle(
         if key is None:
             response = _not_found()
         elif is_directory(key):
-            response = await directory(request, bucket, config, key, decision)
+            response = await directory(request, bucket, config, key, decision, memo)
         elif method == "HEAD":
             response = await _head(request, bucket, config, key)
         else:

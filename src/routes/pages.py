@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from dataclasses import dataclass
 from urllib.parse import parse_qs, quote
 
@@ -18,6 +19,7 @@ from routes.conditional import http_date
 from routes.config import RouteConfig
 from routes.discover import RepositoryInfo, discover
 from routes.http import Request, Response
+from routes.memo import PageMemo, page_key
 
 TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")
 HTML = "text/html; charset=utf-8"
@@ -197,10 +199,27 @@ def _page(
 
 
 async def directory_page(
-    request: Request, bucket: Bucket, config: RouteConfig, prefix: str, decision: Decision
+    request: Request,
+    bucket: Bucket,
+    config: RouteConfig,
+    prefix: str,
+    decision: Decision,
+    memo: PageMemo | None = None,
 ) -> Response | None:
-    """The listing of `prefix` ("" is the landing page); None when there is nothing there."""
+    """The listing of `prefix` ("" is the landing page); None when there is nothing there.
+
+    With `memo`, the landing page is rendered once per viewer scope and origin for
+    `entry_ttl` seconds (routes.memo).
+    """
     cursor = parse_qs(request.query).get("cursor", [None])[0] if request.query else None
+    # Its URLs (the key's among them) are built from the origin: one a client chose stays theirs.
+    personal = request.origin_from_client or not request.origin
+    key, now = None, 0.0
+    if memo is not None and not prefix and cursor is None:
+        key, now = page_key(decision, config, origin(request)), time.time()
+        html = memo.get(key, decision.access, now)
+        if html is not None:
+            return _page(200, html, decision, config, personal=personal)
     entries, next_cursor = await _entries(bucket, prefix, cursor, decision, config.private_prefix)
     if not entries and prefix and cursor is None:
         return None
@@ -219,7 +238,6 @@ async def directory_page(
     context["info"] = info
     context["setup"] = setup(info, context["base"], context["slug"])
     html = _env().get_template("landing.html").render(context)
-    # Its URLs (the key's among them) are built from the origin: one a client chose stays theirs.
-    return _page(
-        200, html, decision, config, personal=request.origin_from_client or not request.origin
-    )
+    if memo is not None and key is not None:
+        memo.put(key, decision.access, html, now, config.entry_ttl)
+    return _page(200, html, decision, config, personal=personal)
