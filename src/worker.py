@@ -16,7 +16,7 @@ import traceback
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from js import Date, Object, Uint8Array, caches
+from js import Date, Headers, Object, Uint8Array, caches
 from js import Request as JsRequest
 from js import Response as JsResponse
 from pyodide.ffi import JsException, create_proxy, to_js
@@ -119,12 +119,11 @@ def is_range_error(exc: BaseException) -> bool:
     return R2_RANGE_NOT_SATISFIABLE in str(exc)
 
 
-def meta_of(obj: object, key: str | None = None) -> ObjectMeta:
-    """routes' view of an R2Object (its strong ETag is `httpEtag`, quoted); `key` when the caller
-    knows it (one FFI read fewer)."""
+def meta_of(obj: object) -> ObjectMeta:
+    """routes' view of an R2Object (its strong ETag is `httpEtag`, quoted)."""
     uploaded = obj.uploaded  # type: ignore[attr-defined]
     return ObjectMeta(
-        key=str(obj.key) if key is None else key,  # type: ignore[attr-defined]
+        key=str(obj.key),  # type: ignore[attr-defined]
         size=int(obj.size),  # type: ignore[attr-defined]
         etag=str(obj.httpEtag),  # type: ignore[attr-defined]
         last_modified=float(uploaded.getTime()) / 1000,
@@ -165,7 +164,7 @@ class R2Bucket:
             return await self.get(key, byte_range, Conditions())
         if _absent(obj):
             return None
-        meta = meta_of(obj, key)
+        meta = meta_of(obj)
         body = body_of(obj)
         span = None
         if body is not None and byte_range is not None:
@@ -174,7 +173,7 @@ class R2Bucket:
 
     async def head(self, key: str) -> ObjectMeta | None:
         obj = await self.binding.head(key)
-        return None if _absent(obj) else meta_of(obj, key)
+        return None if _absent(obj) else meta_of(obj)
 
     async def list(self, prefix: str, delimiter: str | None, cursor: str | None) -> Listing:
         options: dict = {"prefix": prefix, "limit": LIST_LIMIT}
@@ -283,31 +282,29 @@ def to_js_response(response: Response) -> object:
 
 def _lookup(url: str, request: Request) -> object | None:
     """The cache request; None when routes must answer (a range no object has: 416)."""
+    headers = Headers.new()
     try:
         byte_range = requested_range(request.headers) if request.method == "GET" else None
     except RangeNotSatisfiable:
         return None
-    fields = [(name, request.headers[name]) for name in _LOOKUP_HEADERS if name in request.headers]
     if byte_range is not None:  # never the client's field: several ranges mean the whole 200
-        fields.append(("range", byte_range.field()))
-    if not fields:
-        return url  # the plain GET of the URL: no Request to build across the FFI
-    return JsRequest.new(url, _js({"method": "GET", "headers": [list(f) for f in fields]}))
+        headers.append("range", byte_range.field())
+    for name in _LOOKUP_HEADERS:
+        value = request.headers.get(name)
+        if value is not None:
+            headers.append(name, value)
+    return JsRequest.new(url, _js({"method": "GET", "headers": headers}))
 
 
 def _from_cache(hit: object, method: str, private: bool) -> object:
-    body = hit.body  # type: ignore[attr-defined]
-    if method == "HEAD":
-        if not _absent(body):
-            body.cancel()
-        body = None
+    body = None if method == "HEAD" else hit.body  # type: ignore[attr-defined]
+    if method == "HEAD" and not _absent(hit.body):  # type: ignore[attr-defined]
+        hit.body.cancel()  # type: ignore[attr-defined]
     out = JsResponse.new(body, hit)
-    headers = out.headers
-    if private:  # a public answer's field is served as stored (served_cache_control)
-        control = headers.get("cache-control")
-        if not _absent(control):
-            headers.set("cache-control", served_cache_control(str(control), private))
-    headers.set(CACHE_STATUS, "HIT")
+    control = out.headers.get("cache-control")
+    if not _absent(control):
+        out.headers.set("cache-control", served_cache_control(str(control), private))
+    out.headers.set(CACHE_STATUS, "HIT")
     return out
 
 
