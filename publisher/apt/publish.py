@@ -376,23 +376,30 @@ def publish_dist(
         arches = planner.architectures(entries)
         if not planner.needs_commit(fields, arches):
             return planner.result
-        indexes = planner.render(entries, fields, arches)
-        components = set(planner.state.components) | {change.component}
-        record_sha256 = planner.record_upload(entries, indexes, clock())
         date = now()
-        release, entry = with_history(  # the history entry of this commit (apt/history.py)
-            planner.state,
-            planner.result,
-            clock(),
-            lambda extra: render_release(fields, arches, components, indexes, date, extra),
-            {RECORD_FIELD: record_sha256},
-        )
-        planner.uploads.append(entry)
-        planner.index_uploads(indexes)
-        planner.entry_uploads(release, signer)
         root_keys = {"key.asc": True, "key.gpg": False}
+        # The packages (and keys) planned so far; the metadata comes from `metadata`, which the
+        # commit calls while those upload.
         uploads = key_uploads(store, signer, root_keys) + planner.uploads
-        planner.result.written = commit(store, uploads, progress).written
+        planner.uploads = []
+
+        def metadata() -> list[Upload]:
+            indexes = planner.render(entries, fields, arches)
+            components = set(planner.state.components) | {change.component}
+            record_sha256 = planner.record_upload(entries, indexes, clock())
+            release, entry = with_history(  # the history entry of this commit (apt/history.py)
+                planner.state,
+                planner.result,
+                clock(),
+                lambda extra: render_release(fields, arches, components, indexes, date, extra),
+                {RECORD_FIELD: record_sha256},
+            )
+            planner.uploads.append(entry)
+            planner.index_uploads(indexes)
+            planner.entry_uploads(release, signer)
+            return planner.uploads
+
+        planner.result.written = commit(store, uploads, progress, later=metadata).written
         return planner.result
 
     return with_retries(attempt, f"dist {change.dist}")

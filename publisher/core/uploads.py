@@ -8,6 +8,7 @@ the compare-and-swap anchor of the commit (InRelease, repomd.xml).
 
 from __future__ import annotations
 
+import functools
 import os
 import signal
 import threading
@@ -20,6 +21,7 @@ from typing import Protocol
 from publisher.errors import ConflictError
 from publisher.hashing import sha256_stream
 from publisher.stores import ObjectInfo, PreconditionFailed, Store
+from publisher.stores.readonce import held
 
 # Test hook: a publisher that finds this variable set kills itself with SIGKILL right after its
 # Nth write (PUT or refresh) reached the store, to test that a crash at any point of the commit
@@ -315,6 +317,26 @@ class _Committer:
         raise PreconditionFailed(f"{upload.key}: kept changing while this commit wrote it")
 
 
+def _check_later(added: list[Upload]) -> None:
+    if any(upload.phase is Phase.STANDALONE for upload in added):
+        raise ValueError("later uploads come after the STANDALONE phase")
+
+
+def _beside(write: Callable[[], None], later: Callable[[], Iterable[Upload]]) -> list[Upload]:
+    """`later()` here while `write()` runs in a thread (its requests release the GIL); both
+    finish before this returns, and a failure of the write is the one raised."""
+    from concurrent.futures import ThreadPoolExecutor  # remote stores only: 9 ms to import
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        written = pool.submit(write)
+        try:
+            added = list(later())
+        finally:
+            # Packages first: a failed upload is the error to report, whatever later() did.
+            written.result()
+    return added
+
+
 def commit(
     store: Store,
     uploads: Iterable[Upload],
@@ -325,8 +347,10 @@ def commit(
 ) -> CommitStats:
     """Write in phase order; PreconditionFailed when the anchor's compare-and-swap lost.
 
-    `later` gives more uploads, of the phases after STANDALONE, asked for once the packages are
-    written: metadata can be rendered elsewhere meanwhile.
+    `later` gives more uploads, of the phases after STANDALONE. On a remote store it is called
+    while the packages are being written (the render and the signatures take about a round trip
+    at 10,000 packages: they overlap the package PUTs instead of preceding them); nothing it
+    gives is written before the packages are.
     """
     ordered = sorted(uploads, key=lambda u: u.phase)
     reporter = reporter or SilentReporter()
@@ -335,11 +359,19 @@ def commit(
     reporter.begin(ordered)
     try:
         for phase in Phase:
+            if phase is Phase.STANDALONE and later is not None and count > 1:
+                batch = [u for u in ordered if u.phase == phase]
+                with held(store):
+                    added = _beside(functools.partial(committer.parallel, batch), later)
+                later = None
+                _check_later(added)
+                reporter.more(added)
+                ordered = sorted([*ordered, *added], key=lambda u: u.phase)
+                continue
             if later is not None and phase > Phase.STANDALONE:
                 added = list(later())
                 later = None
-                if any(upload.phase is Phase.STANDALONE for upload in added):
-                    raise ValueError("later uploads come after the STANDALONE phase")
+                _check_later(added)
                 reporter.more(added)
                 ordered = sorted([*ordered, *added], key=lambda u: u.phase)
             batch = [u for u in ordered if u.phase == phase]

@@ -153,16 +153,19 @@ class Background(Generic[Result]):
 
     The child shares everything this process holds at the fork, so nothing is pickled on the
     way in; the result (or the exception) comes back pickled through a pipe. Runs `function`
-    here and now instead when asked to, or when forking is unsafe or unavailable. Use it as a
-    context manager: leaving it unfinished kills the child.
+    here instead, when `result()` is first called, when asked to or when forking is unsafe or
+    unavailable. Use it as a context manager: leaving it unfinished kills the child.
     """
 
     def __init__(self, function: Callable[[], Result], *, fork: bool = True) -> None:
         self._pid: int | None = None
         self._pipe: int | None = None
         self._outcome: tuple[bool, object] | None = None
+        self._here: Callable[[], Result] | None = None
         if not (fork and _can_fork()):
-            self._outcome = _run(function)
+            # Run when the result is asked for: a commit asks while its packages upload
+            # (core/uploads.commit's `later`), so the work overlaps those round trips.
+            self._here = function
             return
         read_end, write_end = os.pipe()
         pid = os.fork()
@@ -180,6 +183,9 @@ class Background(Generic[Result]):
         self._pid, self._pipe = pid, read_end
 
     def result(self) -> Result:
+        if self._here is not None:
+            function, self._here = self._here, None
+            self._outcome = _run(function)
         if self._outcome is None:
             assert self._pipe is not None and self._pid is not None
             with open(self._pipe, "rb") as pipe:

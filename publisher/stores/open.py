@@ -80,7 +80,7 @@ def open_store(location: str | StoreLocation) -> Store:
     check_location(location)
     url = location.url
     if is_s3(url):
-        from publisher.stores.s3 import S3Store, r2_endpoint  # boto3 loads only when needed
+        from publisher.stores.s3 import S3Store, r2_endpoint  # botocore loads only when needed
 
         if location.r2_account_id and location.endpoint_url:
             raise StoreError("give either --r2-account-id or --endpoint-url, not both")

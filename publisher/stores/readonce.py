@@ -7,15 +7,18 @@ link each read is a round trip: `read_ahead` fetches a batch in parallel (one ro
 until this command writes or deletes anything, a read of a fetched key is answered from that
 batch. Any write or delete forgets them all, so what a commit reads after its first write (a
 lost compare-and-swap, a follower's current version, a retry's new state) is always the
-store's answer; a check that must see the store as it is now reads through `fresh`. The
-compare-and-swap's ETag is the one read at the start, as the protocol wants (docs/design.md):
-the store, not this cache, decides whether it still holds.
+store's answer (`held` defers that to its end: the metadata a commit renders while its
+packages upload is planned from the batch, as it would be before them); a check that must
+see the store as it is now reads through `fresh`. The compare-and-swap's ETag is the one read
+at the start, as the protocol wants (docs/design.md): the store, not this cache, decides
+whether it still holds.
 
 A local store is used as it is: its reads cost a system call each.
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -37,6 +40,7 @@ class ReadOnce:
         self.create_only_first = store.create_only_first
         self._answers: dict[str, Answer] = {}
         self._lock = threading.Lock()
+        self._holds = 0
 
     def __getattr__(self, name: str) -> object:
         # upload_workers, create_only_first and whatever else the store offers
@@ -59,7 +63,19 @@ class ReadOnce:
 
     def _forget(self) -> None:
         with self._lock:
-            self._answers.clear()
+            if not self._holds:
+                self._answers.clear()
+
+    @contextlib.contextmanager
+    def hold(self) -> Iterator[None]:
+        with self._lock:
+            self._holds += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._holds -= 1
+            self._forget()  # what was written meanwhile: the next reads ask the store
 
     def _known(self, key: str) -> tuple[bool, Answer]:
         with self._lock:
@@ -143,6 +159,11 @@ def read_once(store: Store) -> Store:
 def fresh(store: Store) -> Store:
     """`store` without the batch: its reads always ask the store."""
     return store.store if isinstance(store, ReadOnce) else store
+
+
+def held(store: Store) -> contextlib.AbstractContextManager[None]:
+    """Writes to `store` forget its batch only when this ends (see the module's text)."""
+    return store.hold() if isinstance(store, ReadOnce) else contextlib.nullcontext()
 
 
 def read_ahead(store: Store, keys: Sequence[str]) -> None:
