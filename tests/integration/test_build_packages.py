@@ -401,11 +401,11 @@ def test_r2repo_toml_paths_stay_in_its_directory(r2repo, tmp_path, monkeypatch, 
 
 
 def test_allow_outside_packs_a_file_from_outside(r2repo, tmp_path, monkeypatch):
-    secret = tmp_path / "shared.txt"
-    secret.write_text("shared\n")
+    secret = tmp_path / "outside.txt"
+    secret.write_text("outside\n")
     project = tmp_path / "project"
     project.mkdir()
-    (project / "r2repo.toml").write_text(CONFINED_TOML.format(source="../shared.txt", out="out"))
+    (project / "r2repo.toml").write_text(CONFINED_TOML.format(source="../outside.txt", out="out"))
     monkeypatch.chdir(project)
     assert r2repo("build").code == 1
     assert r2repo("build", "--allow-outside").code == 0
