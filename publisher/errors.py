@@ -25,6 +25,19 @@ class ConflictError(R2repoError):
     """A package would replace different bytes under the same name, version and architecture."""
 
 
+class KeyTakenError(ConflictError):
+    """A package file's key already holds other bytes: never overwritten (clients holding the old
+    index still fetch the old bytes)."""
+
+    def __init__(self, source: object, key: str) -> None:
+        super().__init__(
+            f"{source}: {key} already exists in the store with other bytes "
+            "(use --replace to publish the new bytes)"
+        )
+        self.source = source
+        self.key = key
+
+
 class SigningError(R2repoError):
     """A key is missing, invalid or expired, or gpg failed."""
 

@@ -73,18 +73,20 @@ def rollback_dist(
     check_repository(store, writing=True)
     placement = Placement(store)
 
+    # The entry's indexes are immutable (read by hash): read once, whatever the retries.
+    indexes = _indexes(store, dist, entry)
+    target: dict[tuple[str, tuple[str, str, str]], str] = {}
+    files: dict[str, str] = {}
+    for index in indexes:
+        if is_packages(index.path):
+            for stanza in split_stanzas(index.data.decode("utf-8")):
+                component = index.path.split("/", 1)[0]
+                target[(component, entry_key(stanza))] = stanza.get("SHA256", "")
+                files[stanza["Filename"]] = stanza.get("SHA256", "")
+
     def attempt() -> Outcome:
         planner = _Planner(store, AptChange(dist), placement)
         state, result = planner.state, planner.result
-        indexes = _indexes(store, dist, entry)
-        target: dict[tuple[str, tuple[str, str, str]], str] = {}
-        files: dict[str, str] = {}
-        for index in indexes:
-            if is_packages(index.path):
-                for stanza in split_stanzas(index.data.decode("utf-8")):
-                    component = index.path.split("/", 1)[0]
-                    target[(component, entry_key(stanza))] = stanza.get("SHA256", "")
-                    files[stanza["Filename"]] = stanza.get("SHA256", "")
         current = {
             (component, key): stanza.get("SHA256", "")
             for component, entries in state.components.items()

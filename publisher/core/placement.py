@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from publisher.core.uploads import Upload, package_upload, stored_sha256
-from publisher.errors import ConflictError
+from publisher.errors import KeyTakenError
 from publisher.stores import Store
 
 
@@ -39,10 +39,7 @@ class Placement:
         existing = self.existing_sha256(key)
         if existing is not None and existing != sha256:
             if not replace:
-                raise ConflictError(
-                    f"{source}: {key} already exists in the store with other bytes "
-                    "(use --replace to publish the new bytes)"
-                )
+                raise KeyTakenError(source, key)
             # Never overwrite: clients holding the old index still fetch the old bytes.
             key = unique_key
         self.placed[key] = sha256

@@ -18,7 +18,7 @@ from enum import Enum, IntEnum
 from pathlib import Path
 from typing import Protocol
 
-from publisher.errors import ConflictError
+from publisher.errors import ConflictError, KeyTakenError
 from publisher.hashing import sha256_stream
 from publisher.stores import ObjectInfo, PreconditionFailed, Store
 from publisher.stores.readonce import held
@@ -260,10 +260,7 @@ class _Committer:
             self._count(upload, Action.PUT)
             return
         if upload.phase is Phase.STANDALONE and upload.path is not None:
-            raise ConflictError(
-                f"{upload.path}: {upload.key} already exists in the store with other bytes "
-                "(use --replace to publish the new bytes)"
-            )
+            raise KeyTakenError(upload.path, upload.key)
         raise ConflictError(
             f"{upload.key}: the store already holds other bytes under this name "
             "(another publisher wrote it meanwhile)"

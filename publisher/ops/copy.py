@@ -23,7 +23,7 @@ from publisher.core.outcome import Outcome
 from publisher.core.removal import Removal
 from publisher.core.uploads import Reporter
 from publisher.errors import R2repoError
-from publisher.ops.listing import check_new_dist_name
+from publisher.ops.listing import check_new_dist_name, check_new_rpm_root
 from publisher.ops.partial import DistCommit, commit_dists
 from publisher.signing.gnupg import Signer
 from publisher.stores import Store
@@ -101,12 +101,6 @@ def copy_packages(
     return commit_dists(commits)
 
 
-def _evr(nevra: NEVRA) -> str:
-    """The spelling of a version `remove` and `copy` accept with the epoch (see spellings)."""
-    _, epoch, version, release, _ = nevra
-    return f"{version}-{release}" if epoch in ("", "0") else f"{epoch}:{version}-{release}"
-
-
 def copy_rpms(
     store: Store,
     source: str,
@@ -120,8 +114,8 @@ def copy_rpms(
 ) -> dict[str, Outcome]:
     """Copy (or move) RPMs between roots: every input checked, and both roots planned, before
     either commits."""
-    from publisher.ops.listing import check_new_rpm_root
     from publisher.yum.publish import RpmChange, check_rpm_root, publish_rpm_root, spellings
+    from publisher.yum.rpmpkg import evr_of
     from publisher.yum.state import read_rpm_root
 
     check_repository(store, writing=False)
@@ -148,7 +142,7 @@ def copy_rpms(
         )
     ]
     if move:
-        removals = [Removal(nevra[0], _evr(nevra), nevra[4]) for nevra in chosen]
+        removals = [Removal(nevra[0], evr_of(nevra), nevra[4]) for nevra in chosen]
         changes.append(RpmChange(source, removals=removals))
     commits: list[DistCommit] = []
     for change in changes:

@@ -67,14 +67,13 @@ def check_new_rpm_root(store: Store, root: str) -> None:
 
 def list_rpms(store: Store, root: str | None = None) -> Iterator[ListedPackage]:
     """RPM packages: `root` stands where the dist is, `rpm` where the component is."""
+    from publisher.yum.rpmpkg import evr_of
     from publisher.yum.state import read_rpm_root
 
     for name in [root] if root else rpm_roots(store):
         state = read_rpm_root(store, name)
         for nevra in sorted(state.packages):
-            pkg_name, epoch, version, release, arch = nevra
-            evr = f"{version}-{release}" if epoch in ("", "0") else f"{epoch}:{version}-{release}"
-            yield ListedPackage(name, "rpm", pkg_name, evr, arch)
+            yield ListedPackage(name, "rpm", nevra[0], evr_of(nevra), nevra[4])
 
 
 def list_packages(store: Store, dist: str | None = None) -> Iterator[ListedPackage]:

@@ -11,13 +11,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from publisher.core.outcome import Outcome
-from publisher.errors import ConflictError, R2repoError
+from publisher.errors import ConflictError, KeyTakenError, R2repoError
 from publisher.stores import StoreError
 
 DistCommit = tuple[str, Callable[[], Outcome]]
 POOL_PER_DIST = "--pool-per-dist"
-# The words placement and uploads use for a key that holds other bytes.
-_OTHER_BYTES = "already exists in the store with other bytes"
 
 
 def pool_conflict(source: object, key: str) -> ConflictError:
@@ -31,11 +29,8 @@ def pool_conflict(source: object, key: str) -> ConflictError:
 
 def with_pool_hint(exc: R2repoError) -> R2repoError:
     """A pool conflict found while committing, reworded to name the option that avoids it."""
-    text = str(exc)
-    source, _, rest = text.partition(": ")
-    key = rest.split(" ", 1)[0]
-    if isinstance(exc, ConflictError) and _OTHER_BYTES in text and key.startswith("pool/"):
-        return pool_conflict(source, key)
+    if isinstance(exc, KeyTakenError) and exc.key.startswith("pool/"):
+        return pool_conflict(exc.source, exc.key)
     return exc
 
 

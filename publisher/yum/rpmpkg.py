@@ -83,10 +83,15 @@ def package_href(name: str, filename: str) -> str:
     return f"Packages/{name[0].lower()}/{filename}"
 
 
+def evr_of(nevra: NEVRA) -> str:
+    """`[epoch:]version-release`, the epoch only when it is not 0: as rpm, dnf and `remove`
+    spell it."""
+    _, epoch, version, release, _ = nevra
+    return f"{epoch}:{version}-{release}" if epoch not in ("", "0") else f"{version}-{release}"
+
+
 def describe_nevra(nevra: NEVRA) -> str:
-    name, epoch, version, release, arch = nevra
-    evr = f"{epoch}:{version}-{release}" if epoch not in ("", "0") else f"{version}-{release}"
-    return f"{name} {evr} {arch}"
+    return f"{nevra[0]} {evr_of(nevra)} {nevra[4]}"
 
 
 def _signature_header(data: bytes) -> tuple[dict[int, tuple[int, int, int]], bytes, int]:

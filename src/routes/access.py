@@ -62,10 +62,12 @@ def covers(prefix: str, key: str) -> bool:
     Prefixes are paths: "private" covers "private/x" and the directory "private/", not "privateer".
     Both are compared in their `comparable` form.
     """
-    if not prefix:
-        return True
-    prefix, key = comparable(prefix), comparable(key)
-    return key == prefix or key.startswith(prefix + "/")
+    return _under(comparable(prefix), comparable(key))
+
+
+def _under(prefix: str, key: str) -> bool:
+    """`covers` for a prefix and a key already in their comparable form."""
+    return not prefix or key == prefix or key.startswith(prefix + "/")
 
 
 def token_digest(token: str) -> str:
@@ -114,10 +116,12 @@ class Access:
         if self.unreadable:
             return True
         best, private = -1, False
+        target = comparable(key)
         for prefix, rule_private in self.rules.items():
-            length = len(comparable(prefix))
+            compared = comparable(prefix)
+            length = len(compared)
             # Two rules that differ only in case or normal form: private wins (fail closed).
-            if (length > best or (length == best and rule_private)) and covers(prefix, key):
+            if (length > best or (length == best and rule_private)) and _under(compared, target):
                 best, private = length, rule_private
         return private
 
