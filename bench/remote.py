@@ -20,15 +20,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import boto3
-from botocore.config import Config
-
 from bench.measure import Run, run
 from bench.results import Figures
 from bench.s3link import LinkControl
 from bench.sets import Sets, files_in
 from bench.tools import Aptly, Createrepo, Key, R2repo, Reprepro
-from tests.support.s3 import CREDENTIALS
+from tests.support.s3 import CREDENTIALS, s3_client
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -64,14 +61,7 @@ class RemoteScenarios:
     def __init__(self, sets: Sets, key: Key, work: Path, link: LinkControl, scale: RemoteScale):
         self.sets, self.key, self.work, self.link, self.scale = sets, key, work, link, scale
         self.env = {**CREDENTIALS, "AWS_ENDPOINT_URL": link.url}
-        self.client = boto3.client(
-            "s3",
-            endpoint_url=link.url,
-            region_name="us-east-1",
-            aws_access_key_id=CREDENTIALS["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-            config=Config(s3={"addressing_style": "path"}),
-        )
+        self.client = s3_client(link.url)
         self.r2repo = R2repo(key, self.env)
         self.createrepo = Createrepo(key)
         rtt = f"{2 * scale.one_way * 1000:.0f} ms"

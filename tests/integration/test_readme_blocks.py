@@ -110,16 +110,7 @@ def shell(block: Block, place: Place, held: list[str]) -> str:
 
 def prelude(place: Place) -> str:
     """sudo, apt-get and dnf as the README's client blocks use them, on the isolated roots."""
-    a = place.apt.root
-    apt_options = [
-        *place.apt.options(),
-        "-o",
-        f"DPkg::Options::=--root={a}",
-        "-o",
-        f"DPkg::Options::=--admindir={a}/var/lib/dpkg",
-        "-o",
-        f"DPkg::Options::=--log={a}/var/log/dpkg.log",
-    ]
+    apt_options = [*place.apt.options(), *place.apt.dpkg_options()]
     d = place.dnf.root
     dnf_options = [
         f"--installroot={d}",

@@ -83,18 +83,19 @@ class AptClient:
 
     def install(self, *packages: str) -> subprocess.CompletedProcess[str]:
         """Install into this root for real: dpkg unpacks there and runs maintainer scripts in it."""
+        return self.run(*self.dpkg_options(), "-y", "install", *packages)
+
+    def dpkg_options(self) -> list[str]:
+        """apt-get options that make dpkg unpack, record and log inside this root."""
         a = self.root
-        return self.run(
+        return [
             "-o",
             f"DPkg::Options::=--root={a}",
             "-o",
             f"DPkg::Options::=--admindir={a}/var/lib/dpkg",
             "-o",
             f"DPkg::Options::=--log={a}/var/log/dpkg.log",
-            "-y",
-            "install",
-            *packages,
-        )
+        ]
 
     def show(self, package: str) -> str:
         return self.run("show", "--no-all-versions", package, tool="apt-cache").stdout

@@ -153,14 +153,7 @@ class MotoS3:
         )
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
-        self.client = boto3.client(
-            "s3",
-            endpoint_url=self.endpoint,
-            region_name="us-east-1",
-            aws_access_key_id=CREDENTIALS["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-            config=Config(s3={"addressing_style": "path"}),
-        )
+        self.client = s3_client(self.endpoint)
 
     def bucket(self, prefix: str = "repo") -> str:
         name = f"{prefix}-{os.getpid()}-{next(self._names)}"
@@ -177,6 +170,18 @@ class MotoS3:
     def stop(self) -> None:
         self.server.shutdown()
         self.thread.join(5)
+
+
+def s3_client(endpoint: str) -> Any:
+    """A boto3 client of the test credentials, path-style, for the server at `endpoint`."""
+    return boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id=CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        config=Config(s3={"addressing_style": "path"}),
+    )
 
 
 def s3_env(moto: MotoS3) -> dict[str, str]:
