@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from publisher.apt.paths import ENTRY_NAMES, by_hash_path, dist_prefix
+from publisher.apt.paths import ENTRY_NAMES, by_hash_key, dist_prefix
+from publisher.apt.releasehashes import BY_HASH
 from publisher.core.gcrecord import parse_record
 from publisher.core.statekeys import RECORD_PREFIX
 from publisher.stores import Store
@@ -31,8 +32,8 @@ def dist_references(
     keys = {prefix + name for name in ENTRY_NAMES}
     for path, digests in index_digests.items():
         keys.add(prefix + path)
-        for hash_name, digest in digests.items():
-            keys.add(prefix + by_hash_path(path, hash_name, digest))
+        if BY_HASH.field in digests:
+            keys.add(by_hash_key(dist, path, digests))
     keys.update(filenames)
     if record_sha256:
         keys.add(record_key(dist, record_sha256))

@@ -14,6 +14,7 @@ from debian.deb822 import Release
 
 from publisher.apt.gcrecord import dist_references
 from publisher.apt.paths import by_hash_key
+from publisher.apt.releasehashes import BY_HASH
 from publisher.apt.state import DistState, IndexEntry, read_packages, release_indexes
 from publisher.core.history import HistoryEntry, parse_entry, render_entry, walk, who
 from publisher.core.outcome import Outcome
@@ -94,7 +95,7 @@ def state_keys(store: Store, dist: str, entry: HistoryEntry) -> set[str]:
     indexes = entry_indexes(entry)
     files: list[str] = []
     for path, index in indexes.items():
-        if is_packages(path) and "SHA256" in index.digests:
-            stanzas = read_packages(store, by_hash_key(dist, path, index.digests["SHA256"]))
+        if is_packages(path) and BY_HASH.field in index.digests:
+            stanzas = read_packages(store, by_hash_key(dist, path, index.digests))
             files += [stanza["Filename"] for stanza in stanzas or () if "Filename" in stanza]
     return dist_references(dist, {path: i.digests for path, i in indexes.items()}, files, None)

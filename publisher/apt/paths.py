@@ -3,6 +3,10 @@ side need them without loading python-debian)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from publisher.apt.releasehashes import BY_HASH
+
 # A dist's entry points: InRelease (the compare-and-swap anchor), then its followers.
 ENTRY_NAMES = ("InRelease", "Release", "Release.gpg")
 
@@ -19,6 +23,7 @@ def by_hash_path(index_path: str, hash_name: str, digest: str) -> str:
     return f"{index_path.rsplit('/', 1)[0]}/by-hash/{hash_name}/{digest}"
 
 
-def by_hash_key(dist: str, index_path: str, sha256: str) -> str:
-    """The store key of an index's by-hash SHA256 copy: the copy that never changes."""
-    return dist_prefix(dist) + by_hash_path(index_path, "SHA256", sha256)
+def by_hash_key(dist: str, index_path: str, listed: Mapping[str, str]) -> str:
+    """The store key of an index's by-hash copy (the one that never changes), from its digests
+    as a Release names them."""
+    return dist_prefix(dist) + by_hash_path(index_path, BY_HASH.field, listed[BY_HASH.field])

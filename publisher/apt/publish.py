@@ -11,9 +11,9 @@ from publisher.apt.gcrecord import dist_references, load_record, record_key
 from publisher.apt.history import with_history
 from publisher.apt.index import PoolKey, entry_key, make_stanza
 from publisher.apt.indexpieces import WHOLE_BELOW, Previous
-from publisher.apt.paths import by_hash_key, by_hash_path, dist_prefix, packages_path
+from publisher.apt.paths import by_hash_key, dist_prefix, packages_path
 from publisher.apt.pool import pool_path
-from publisher.apt.releasehashes import RELEASE_HASH_FIELDS, release_digests
+from publisher.apt.releasehashes import BY_HASH, RELEASE_HASH_FIELDS, release_digests
 from publisher.apt.render import (
     Group,
     IndexFile,
@@ -197,7 +197,7 @@ class _Planner:
         if entry is None or len(entry.digests) != 4:
             return None
         digests = Digests(entry.size, *(entry.digests[f] for f in RELEASE_HASH_FIELDS))
-        data = self.store.get_bytes(by_hash_key(self.change.dist, name, digests.sha256))
+        data = self.store.get_bytes(by_hash_key(self.change.dist, name, entry.digests))
         if data is None or len(data) != entry.size:
             return None
         return IndexFile(name, data, digests)
@@ -218,12 +218,10 @@ class _Planner:
         """The big Packages this change replaces, whose compressed pieces may be reused."""
         path = packages_path(component, arch)
         entry = self.state.index_files.get(path)
-        if entry is None or entry.size < WHOLE_BELOW or "SHA256" not in entry.digests:
+        if entry is None or entry.size < WHOLE_BELOW or BY_HASH.field not in entry.digests:
             return None
         # Parsed already by read_dist: its text is rebuilt rather than read again.
-        stanzas = read_packages(
-            self.store, by_hash_key(self.change.dist, path, entry.digests["SHA256"])
-        )
+        stanzas = read_packages(self.store, by_hash_key(self.change.dist, path, entry.digests))
         if stanzas is None:
             return None
         gz, xz = (self._stored_index(path + suffix) for suffix in (".gz", ".xz"))
@@ -261,19 +259,17 @@ class _Planner:
             # An index the current Release lists is in by-hash/ and cannot be collected before
             # this commit ends: nothing to do. Any other may be an old copy close to collection.
             if current.get(index.path) != sha256:
-                for hash_name, digest in release_digests(index.digests).items():
-                    key = prefix + by_hash_path(index.path, hash_name, digest)
-                    self.uploads.append(
-                        Upload(
-                            key,
-                            Phase.HASHED,
-                            data=index.data,
-                            sha256=sha256,
-                            existing=Existing.TOUCH_SAME,
-                            # new bytes: mostly absent, so create-only first, no HEAD
-                            absent_when_planned=True,
-                        )
+                self.uploads.append(
+                    Upload(
+                        by_hash_key(self.change.dist, index.path, release_digests(index.digests)),
+                        Phase.HASHED,
+                        data=index.data,
+                        sha256=sha256,
+                        existing=Existing.TOUCH_SAME,
+                        # new bytes: mostly absent, so create-only first, no HEAD
+                        absent_when_planned=True,
                     )
+                )
             unchanged = current.get(index.path) == sha256
             self.uploads.append(
                 Upload(

@@ -23,6 +23,12 @@ RELEASE_HASHES = (
 )
 RELEASE_HASH_FIELDS = tuple(h.field for h in RELEASE_HASHES)
 
+# apt fetches an index by hash under the strongest hash its Release lists (SHA512 before SHA256,
+# SHA1, MD5Sum), so one by-hash copy serves every apt since 1.1; copies under the three weaker
+# names were never fetched and cost three uploads of each index (a Packages of 10,000 packages
+# is several MB). r2repo reads its own state through the same copy.
+BY_HASH = RELEASE_HASHES[-1]
+
 
 def release_digests(digests: Digests) -> dict[str, str]:
     """The digests keyed by the names Release files and by-hash/ directories use."""

@@ -40,7 +40,7 @@ def _indexes(store: Store, dist: str, entry: HistoryEntry) -> list[IndexFile]:
     for path, listed in entry_indexes(entry).items():
         if set(RELEASE_HASH_FIELDS) - set(listed.digests):
             raise R2repoError(f"--to {entry.short_id}: its Release lacks hashes of {path}")
-        key = by_hash_key(dist, path, listed.digests["SHA256"])
+        key = by_hash_key(dist, path, listed.digests)
         data = store.get_bytes(key)
         if data is None:
             raise gone(entry, key)

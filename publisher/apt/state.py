@@ -9,7 +9,7 @@ from debian.deb822 import Release
 from publisher.apt.gcrecord import record_key
 from publisher.apt.index import PoolKey, entry_key
 from publisher.apt.paths import by_hash_key, dist_prefix, packages_path
-from publisher.apt.releasehashes import RELEASE_HASHES
+from publisher.apt.releasehashes import BY_HASH, RELEASE_HASHES
 from publisher.apt.stanza import Stanza, split_stanzas
 from publisher.stores import Store
 from publisher.stores.readonce import read_ahead
@@ -92,9 +92,9 @@ def _planning_reads(state: DistState) -> list[str]:
     """What planning reads after InRelease, in one batch: every Packages index by hash (a kept
     architecture reuses its .gz and .xz as they are) and the gc record."""
     keys = [
-        by_hash_key(state.dist, path, sha256)
-        for path, sha256 in state.index_sha256.items()
-        if path.rsplit("/", 1)[-1] in PACKAGES_NAMES
+        by_hash_key(state.dist, path, entry.digests)
+        for path, entry in state.index_files.items()
+        if path.rsplit("/", 1)[-1] in PACKAGES_NAMES and BY_HASH.field in entry.digests
     ]
     if state.record_sha256:
         keys.append(record_key(state.dist, state.record_sha256))
@@ -116,16 +116,16 @@ def read_dist(store: Store, dist: str) -> DistState:
     state.release = release
     state.record_sha256 = release.get(RECORD_FIELD)
     state.index_files = release_indexes(release)
-    index_sha256 = state.index_sha256
     read_ahead(store, _planning_reads(state))
     for component in release.get("Components", "").split():
         entries: dict[PoolKey, Stanza] = {}
         for arch in sorted(state.architectures):
             path = packages_path(component, arch)
-            if path not in index_sha256:
+            listed = state.index_files.get(path)
+            if listed is None or BY_HASH.field not in listed.digests:
                 continue
             # By hash: a plain Packages may already hold a concurrent publisher's uncommitted work.
-            key = by_hash_key(dist, path, index_sha256[path])
+            key = by_hash_key(dist, path, listed.digests)
             stanzas = read_packages(store, key)
             if stanzas is None:
                 state.missing.append(key)

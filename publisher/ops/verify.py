@@ -13,8 +13,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from publisher.apt.gcrecord import record_key
-from publisher.apt.paths import by_hash_path, dist_prefix
-from publisher.apt.releasehashes import RELEASE_HASHES
+from publisher.apt.paths import by_hash_key, dist_prefix
+from publisher.apt.releasehashes import BY_HASH, RELEASE_HASHES
 from publisher.apt.repair import unfinished
 from publisher.apt.state import DistState, read_dist
 from publisher.core.marker import check_repository
@@ -114,9 +114,12 @@ class _DistVerifier:
                 for h in RELEASE_HASHES
                 if h.field in entry.digests
             )
-            for name, value in entry.digests.items():
-                key = prefix + by_hash_path(path, name, value)
+            if BY_HASH.field in entry.digests:
+                key = by_hash_key(state.dist, path, entry.digests)
                 indexes.append(Expected(key, entry.size, digests, f"{prefix}InRelease"))
+            else:
+                missing = f"{prefix}InRelease: lists no {BY_HASH.field} of {path}"
+                self.report.problems.append(missing)
         packages: list[Expected] = []
         for component, entries in sorted(state.components.items()):
             for stanza in entries.values():

@@ -31,7 +31,8 @@ def needed_by_clients(store: Store, dist: str) -> set[str]:
         for entry in release[field]:
             directory = entry["name"].rsplit("/", 1)[0]
             keep.add(prefix + entry["name"])
-            keep.add(f"{prefix}{directory}/by-hash/{field}/{entry[column]}")
+            if field == "SHA512":  # the strongest listed: the by-hash copy apt fetches
+                keep.add(f"{prefix}{directory}/by-hash/{field}/{entry[column]}")
             if field == "SHA256" and entry["name"].endswith("/Packages"):
                 text = store.get_bytes(prefix + entry["name"]).decode()
                 keep |= {p["Filename"] for p in Packages.iter_paragraphs(text, use_apt_pkg=False)}

@@ -49,12 +49,14 @@ def test_publish_writes_the_debian_layout(tmp_path, r2repo, key):
         "main/binary-amd64/Packages.gz",
         "main/binary-amd64/Release",
     } <= listed
-    for field, directory in (("SHA256", "SHA256"), ("MD5Sum", "MD5Sum"), ("SHA1", "SHA1")):
+    for field in ("SHA256", "MD5Sum", "SHA1"):
         assert {entry["name"] for entry in release[field]} == listed, field
-        for entry in release[field]:
-            digest = entry["md5sum" if field == "MD5Sum" else field.lower()]
-            folder = entry["name"].rsplit("/", 1)[0]
-            assert (store / f"dists/bookworm/{folder}/by-hash/{directory}/{digest}").is_file()
+    # One by-hash copy per index, under the strongest hash listed: the one apt fetches by.
+    for entry in release["SHA512"]:
+        folder = entry["name"].rsplit("/", 1)[0]
+        assert (store / f"dists/bookworm/{folder}/by-hash/SHA512/{entry['sha512']}").is_file()
+    assert not list(store.glob("dists/bookworm/*/*/by-hash/SHA256"))
+    assert not list(store.glob("dists/bookworm/*/*/by-hash/MD5Sum"))
     (stanza,) = stanzas(store / "dists/bookworm/main/binary-amd64/Packages")
     for field in (
         "Filename",

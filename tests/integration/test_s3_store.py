@@ -149,7 +149,7 @@ def test_objects_carry_the_headers_routes_sends_and_no_content_encoding(
         r2repo("publish", "--store", store, "--dist", "stable", *signing, debs["hello"]).code == 0
     )
     keys = sorted(key.removeprefix("apt/") for key in moto_s3.keys(bucket))
-    by_hash_gz = next(k for k in keys if "/by-hash/SHA256/" in k)
+    by_hash_gz = next(k for k in keys if "/by-hash/SHA512/" in k)
     checked = [
         "dists/stable/main/binary-amd64/Packages.gz",
         "dists/stable/main/binary-amd64/Packages.xz",

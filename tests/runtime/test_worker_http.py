@@ -65,7 +65,7 @@ def test_headers_per_path(
 
 
 def test_by_hash_and_rpm_are_immutable(deployment: Deployment) -> None:
-    by_hash = sorted((deployment.store / "dists/stable/main/binary-amd64/by-hash/SHA256").iterdir())
+    by_hash = sorted((deployment.store / "dists/stable/main/binary-amd64/by-hash/SHA512").iterdir())
     status, headers, _ = deployment.fetch("/" + str(by_hash[0].relative_to(deployment.store)))
     assert (status, headers["cache-control"]) == (200, IMMUTABLE)
     rpm = next((deployment.store / "rpm").rglob("*.rpm"))
