@@ -25,7 +25,7 @@ from publisher.cli.publishconfig import config_dists
 from publisher.core.outcome import Outcome
 from publisher.errors import R2repoError
 from publisher.ops.partial import PartialCommit
-from publisher.ops.publish import PublishOptions, publish, read_inputs
+from publisher.ops.publish import PublishOptions, entry_reads, publish, read_inputs
 from publisher.signing.keyfiles import key_to_make
 from publisher.signing.trustroot import TrustRoot
 from publisher.stores import open_store
@@ -174,8 +174,12 @@ def publish_files(
         signer = None
         if not key_to_make(signing_keys):
             signer = cleanup.enter_context(open_signer(signing_keys, wait=False))
-        inputs = read_inputs(files)
         target = open_store(store)
+        # The first reads go out together once the inputs are read: their connections open
+        # meanwhile (a round trip each on a remote store, two with TLS).
+        suffixes = {path.suffix for path in files}
+        target.warm(len(entry_reads(".deb" in suffixes, ".rpm" in suffixes, options)))
+        inputs = read_inputs(files)
         if link_inputs:
             if not isinstance(target, LocalFiles):
                 raise R2repoError(

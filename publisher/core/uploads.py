@@ -8,7 +8,6 @@ the compare-and-swap anchor of the commit (InRelease, repomd.xml).
 
 from __future__ import annotations
 
-import functools
 import os
 import signal
 import threading
@@ -28,6 +27,7 @@ from publisher.stores.readonce import held
 # leaves a valid repository. Never set outside tests.
 KILL_AFTER_WRITES_ENV = "R2REPO_TEST_KILL_AFTER_WRITES"
 FOLLOWER_ATTEMPTS = 10
+WRITE_CONNECTIONS = 20  # opened ahead of the writes of a commit on a remote store
 
 
 class Phase(IntEnum):
@@ -319,19 +319,45 @@ def _check_later(added: list[Upload]) -> None:
         raise ValueError("later uploads come after the STANDALONE phase")
 
 
-def _beside(write: Callable[[], None], later: Callable[[], Iterable[Upload]]) -> list[Upload]:
-    """`later()` here while `write()` runs in a thread (its requests release the GIL); both
-    finish before this returns, and a failure of the write is the one raised."""
+def _overlapped(
+    store: Store,
+    committer: _Committer,
+    reporter: Reporter,
+    given: list[Upload],
+    later: Callable[[], Iterable[Upload]],
+) -> list[Upload]:
+    """The phases before the entry points on a remote store, each started as soon as what it
+    needs is there: `later()` runs while the packages upload (a thread's requests release the
+    GIL); its content-addressed (HASHED) objects go up at once, beside the packages, because no
+    index names them until the anchor is written; the plain indexes wait for the packages (a
+    client that reads them without InRelease must find every file they name) but not for the
+    hashed objects. A failure of the packages is the one raised. Returns the entry points, the
+    given ones first.
+    """
+
+    def of(phase: Phase, uploads: list[Upload]) -> list[Upload]:
+        return [u for u in uploads if u.phase is phase]
+
     from concurrent.futures import ThreadPoolExecutor  # remote stores only: 9 ms to import
 
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        written = pool.submit(write)
-        try:
-            added = list(later())
-        finally:
-            # Packages first: a failed upload is the error to report, whatever later() did.
-            written.result()
-    return added
+    # The packages and what later gives (an add-1 .deb publish of an `all` package: 19 requests
+    # at once) find their connections open: the ones they would open cost a round trip each.
+    store.warm(WRITE_CONNECTIONS)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        with held(store):
+            written = pool.submit(committer.parallel, of(Phase.STANDALONE, given))
+            try:
+                added = list(later())
+                _check_later(added)
+                reporter.more(added)
+                everything = given + added
+                hashed = pool.submit(committer.parallel, of(Phase.HASHED, everything))
+            finally:
+                # Packages first: a failed upload is the error to report, whatever came later.
+                written.result()
+        committer.parallel(of(Phase.INDEX, everything))
+        hashed.result()
+    return of(Phase.ENTRY, everything)
 
 
 def commit(
@@ -346,8 +372,8 @@ def commit(
 
     `later` gives more uploads, of the phases after STANDALONE. On a remote store it is called
     while the packages are being written (the render and the signatures take about a round trip
-    at 10,000 packages: they overlap the package PUTs instead of preceding them); nothing it
-    gives is written before the packages are.
+    at 10,000 packages: they overlap the package PUTs instead of preceding them), and the
+    phases before the entry points overlap as far as they may (`_overlapped`).
     """
     ordered = sorted(uploads, key=lambda u: u.phase)
     reporter = reporter or SilentReporter()
@@ -357,14 +383,8 @@ def commit(
     try:
         for phase in Phase:
             if phase is Phase.STANDALONE and later is not None and count > 1:
-                batch = [u for u in ordered if u.phase == phase]
-                with held(store):
-                    added = _beside(functools.partial(committer.parallel, batch), later)
-                later = None
-                _check_later(added)
-                reporter.more(added)
-                ordered = sorted([*ordered, *added], key=lambda u: u.phase)
-                continue
+                committer.entries(_overlapped(store, committer, reporter, ordered, later))
+                return committer.stats
             if later is not None and phase > Phase.STANDALONE:
                 added = list(later())
                 later = None

@@ -133,7 +133,7 @@ def publish(
             "--dist is required to publish .deb packages (for example --dist bookworm)"
         )
     store = read_once(store)
-    read_ahead(store, _entry_reads(inputs, options))
+    read_ahead(store, entry_reads(bool(inputs.debs), bool(inputs.rpms), options))
     for dist in options.dists if inputs.debs else ():
         check_new_dist_name(store, dist)
     if inputs.rpms:
@@ -162,14 +162,14 @@ def publish(
     return result
 
 
-def _entry_reads(inputs: Inputs, options: PublishOptions) -> list[str]:
+def entry_reads(debs: bool, rpms: bool, options: PublishOptions) -> list[str]:
     """What every publish reads before it plans: one parallel batch on a remote store."""
     keys = [MARKER_KEY, *root_key_files([options.rpm_root])]
-    if inputs.debs:
+    if debs:
         from publisher.apt.paths import ENTRY_NAMES, dist_prefix
 
         keys += [dist_prefix(dist) + name for dist in options.dists for name in ENTRY_NAMES]
-    if inputs.rpms:
+    if rpms:
         from publisher.yum.gcrecord import ENTRY_NAMES as ROOT_ENTRY_NAMES
 
         root = options.rpm_root

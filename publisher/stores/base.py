@@ -70,6 +70,12 @@ class Store(Protocol):
         """Make the object's time now without sending its bytes again; False if it cannot."""
         ...
 
+    def warm(self, connections: int) -> None:
+        """A hint, returning at once: the next step will send up to `connections` requests
+        together, so a remote store opens that many connections now, while the link is idle,
+        instead of one round trip (two with TLS) into each request. Others do nothing."""
+        ...
+
     def copy(
         self,
         source_key: str,

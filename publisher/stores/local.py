@@ -341,6 +341,9 @@ class LocalStore:
 
         return self._write_atomically(key, copy, create_only=create_only)
 
+    def warm(self, connections: int) -> None:
+        return None  # system calls: nothing to open ahead
+
     def touch(self, key: str) -> bool:
         try:
             os.utime(self._path(key))

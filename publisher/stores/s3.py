@@ -139,6 +139,16 @@ def make_client(endpoint_url: str | None, region: str | None, connections: int) 
     return client
 
 
+def _open_one(pool: Any, conn: Any) -> None:
+    """Connect `conn` and give it back to urllib3's `pool` for the next request; a failure is
+    left to the request that would have opened it."""
+    try:
+        conn.connect()
+    except Exception:  # urllib3's connection errors are not all OSErrors; none may escape
+        conn.close()
+    pool._put_conn(conn)
+
+
 def _retry_after(exc: botocore.exceptions.ClientError) -> float | None:
     """Seconds the server asked to wait (Retry-After: seconds or an HTTP date), if it did."""
     headers = exc.response.get("ResponseMetadata", {}).get("HTTPHeaders", {})
@@ -520,6 +530,33 @@ class S3Store:
             if self._code(exc) in _LOST:
                 raise PreconditionFailed(f"{key}: another upload created it meanwhile") from None
             raise StoreError(f"{self.url}: PUT {key}: {exc}") from None
+
+    def warm(self, connections: int) -> None:
+        pool = self._connection_pool()
+        if pool is None:
+            return
+        try:
+            # The pool is a LIFO queue: the idle open connections come first, then new ones.
+            taken = [pool._get_conn() for _ in range(min(connections, self.upload_workers))]
+        except Exception:  # a closed pool: the command is ending
+            return
+        for conn in taken:
+            if conn.sock is None:
+                threading.Thread(target=_open_one, args=(pool, conn), daemon=True).start()
+            else:
+                pool._put_conn(conn)
+
+    def _connection_pool(self) -> Any:
+        """urllib3's pool for the endpoint, as botocore will use it; None where it cannot be
+        told (a proxy, another botocore): then nothing is opened ahead."""
+        try:
+            session = self.client._endpoint.http_session
+            url = self.client.meta.endpoint_url
+            if session._proxy_config.proxy_url_for(url):
+                return None
+            return session._get_connection_manager(url, None).connection_from_url(url)
+        except (AttributeError, TypeError, ValueError):
+            return None
 
     def touch(self, key: str) -> bool:
         """A copy onto itself: a new LastModified, no bytes sent (S3 copies up to 5 GiB)."""

@@ -44,9 +44,11 @@ def test_killed_publishes_leave_a_valid_repository(kind, r2repo, moto_s3, key_di
     work.mkdir()
 
     def round_debs(n: int) -> list[Path]:
+        # Six packages: enough writes for 20 distinct stopping points (one by-hash copy each).
         return [
             build_deb(work, "crash-a", f"{n}.0", "amd64"),
             build_deb(work, "crash-b", f"{n}.0", "arm64"),
+            *(build_deb(work, f"crash-{c}", f"{n}.0", "amd64") for c in "cdef"),
         ]
 
     assert r2repo("publish", *common, *round_debs(0)).code == 0

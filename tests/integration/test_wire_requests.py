@@ -73,3 +73,28 @@ def test_add_one_reads_each_planning_object_once(r2repo, env, key_dir, tmp_path,
     written = {r.key for r in records if r.method == "PUT"}
     heads_of_new = [r.key for r in records if r.method == "HEAD" and r.key in written]
     assert not [k for k in heads_of_new if "by-hash" in k or "repodata/" in k], heads_of_new
+
+
+def test_warm_opens_the_connections_the_next_requests_use(env) -> None:
+    """A publish opens its connections while the link is idle (store.warm): the requests that
+    follow reuse them instead of paying a round trip (two with TLS) to open their own."""
+    import time
+
+    from publisher.core.uploads import heads
+    from publisher.stores.s3 import S3Store
+
+    link = env
+    store = S3Store(f"s3://{link.bucket('warm')}", endpoint_url=link.endpoint)
+    before = link.proxy.connections
+    store.warm(5)
+    deadline = time.monotonic() + 10
+    while link.proxy.connections < before + 5 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert link.proxy.connections == before + 5
+    link.proxy.reset()
+    assert heads(store, [f"absent-{n}" for n in range(5)]) == [None] * 5
+    assert len(link.proxy.snapshot()) == 5
+    assert link.proxy.connections == before + 5  # no request opened a connection of its own
+    store.warm(5)  # the five are open and idle: nothing more to open
+    time.sleep(0.2)
+    assert link.proxy.connections == before + 5

@@ -96,3 +96,80 @@ def test_on_a_remote_store_later_runs_while_the_packages_upload(tmp_path: Path) 
     assert store.get_bytes("state.json") == b"written since"
     assert stats.put == 2
     assert inner.head("rpm/repodata/abc-primary.xml.gz") is not None
+
+
+class _SlowPackageLink(LocalStore):
+    """A remote-like store whose package PUT lasts until the by-hash object is there (or 5 s),
+    and which notes, for every other write, whether the package was there yet."""
+
+    upload_workers = 4
+    HASHED_KEY = "dists/d/main/binary-all/by-hash/SHA512/abc"
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(root)
+        self.hashed_written = threading.Event()
+        self.package_there_when: dict[str, bool] = {}
+
+    def put_file(self, key: str, path: Path, **options: Any) -> ObjectInfo:
+        self.hashed_written.wait(5)
+        return super().put_file(key, path, **options)
+
+    def put_bytes(self, key: str, data: bytes, **options: Any) -> ObjectInfo:
+        self.package_there_when[key] = self.head(PACKAGE) is not None
+        info = super().put_bytes(key, data, **options)
+        if key == self.HASHED_KEY:
+            self.hashed_written.set()
+        return info
+
+
+def test_hashed_uploads_go_up_beside_the_packages_and_plain_indexes_after(tmp_path: Path) -> None:
+    store = _SlowPackageLink(tmp_path / "store")
+
+    def later() -> list[Upload]:
+        return [
+            Upload("dists/d/main/binary-all/Packages", Phase.INDEX, data=b"plain"),
+            Upload(store.HASHED_KEY, Phase.HASHED, data=b"plain", absent_when_planned=True),
+            Upload("dists/d/InRelease", Phase.ENTRY, data=b"signed"),
+        ]
+
+    stats = commit(store, [_package(tmp_path)], later=later)
+    assert stats.put == 4
+    assert store.package_there_when == {
+        store.HASHED_KEY: False,  # written while the package PUT was still in flight
+        "dists/d/main/binary-all/Packages": True,  # a plain index names only files that exist
+        "dists/d/InRelease": True,
+    }
+
+
+class _SlowHashedLink(LocalStore):
+    """A remote-like store whose by-hash PUT lasts until the plain index is there (or 5 s)."""
+
+    upload_workers = 4
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(root)
+        self.index_written = threading.Event()
+        self.hashed_there_when_index_written: list[bool] = []
+
+    def put_bytes(self, key: str, data: bytes, **options: Any) -> ObjectInfo:
+        if "/by-hash/" in key:
+            self.index_written.wait(5)
+        elif key.endswith("/Packages"):
+            self.hashed_there_when_index_written.append(
+                self.head(_SlowPackageLink.HASHED_KEY) is not None
+            )
+            info = super().put_bytes(key, data, **options)
+            self.index_written.set()
+            return info
+        return super().put_bytes(key, data, **options)
+
+
+def test_plain_indexes_do_not_wait_for_the_hashed_objects(tmp_path: Path) -> None:
+    store = _SlowHashedLink(tmp_path / "store")
+    index = Upload("dists/d/main/binary-all/Packages", Phase.INDEX, data=b"plain")
+    hashed = Upload(_SlowPackageLink.HASHED_KEY, Phase.HASHED, data=b"plain")
+    entry = Upload("dists/d/InRelease", Phase.ENTRY, data=b"signed")
+    stats = commit(store, [_package(tmp_path)], later=lambda: [entry, index, hashed])
+    assert stats.put == 4
+    assert store.hashed_there_when_index_written == [False]
+    assert store.head("dists/d/InRelease") is not None
