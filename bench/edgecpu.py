@@ -203,6 +203,18 @@ def wrangler_dev(folder: Path, persist: Path) -> Iterator[tuple[int, int]]:
 
 
 @contextlib.contextmanager
+def python_floor_worker(work: Path, store: Store, cache: bool) -> Iterator[Instance]:
+    """bench/edgefloor.py under the shipped wrangler.toml (its flags, date and SDK)."""
+    folder = work / "python-floor"
+    (folder / "src").mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(ROOT / "bench" / "edgefloor.py", folder / "src" / "edgefloor.py")
+    variables = {"EDGE_CACHE": "true" if cache else "false"}
+    persist = work / "persist"
+    with running_worker(folder, persist, variables, store.path, "src/edgefloor.py") as worker:
+        yield Instance("Python floor", int(worker.url.rsplit(":", 1)[1]), worker.process.pid)
+
+
+@contextlib.contextmanager
 def floor_worker(work: Path, cache: bool) -> Iterator[Instance]:
     toml = FLOOR_TOML.format(bucket=BUCKET, cache="true" if cache else "false")
     source = (ROOT / "bench" / "edgefloor.js").read_text()
@@ -273,25 +285,44 @@ def cpu_figures(work: Path, store: Store, requests: int) -> Figures:
     results: dict[tuple[str, str], tuple[float, float]] = {}
     for cache in (True, False):
         kinds = [k for k in KINDS if k.cache == cache]
-        for start in (python_worker(work, store, cache), floor_worker(work, cache)):
+        starts = (
+            python_worker(work, store, cache),
+            python_floor_worker(work, store, cache),
+            floor_worker(work, cache),
+        )
+        for start in starts:
             with start as instance:  # type: ignore[attr-defined]
                 for kind in kinds:
                     results[(kind.label, instance.name)] = measure(instance, kind, store, requests)
     figures = Figures(
         "Scenario W1: workerd CPU per request, the Python Worker against a JavaScript floor",
         f"CPU milliseconds per request of the workerd process that runs the Worker (utime + "
-        f"stime over {requests:,} requests of each kind, after {WARM_UP} untimed). The floor "
-        "(`bench/edgefloor.js`) streams the same R2 objects with the request's conditions and "
-        "range in the same workerd: what the runtime and the local R2 simulation cost whatever "
-        "the Worker does. Cache hit: edge cache on and holding the object; the other rows: "
-        '`EDGE_CACHE = "false"`, the Worker and R2 only.',
-        ["request", "Python Worker ms", "JavaScript floor ms", "Python over floor ms", "target"],
+        f"stime over {requests:,} requests of each kind, after {WARM_UP} untimed). The "
+        "JavaScript floor (`bench/edgefloor.js`) streams the same R2 objects with the request's "
+        "conditions and range in the same workerd: what the runtime and the local R2 simulation "
+        "cost whatever the Worker does. The Python floor (`bench/edgefloor.py`) does the same "
+        "from Python under the shipped wrangler.toml: what any Python Worker pays. Cache hit: "
+        'edge cache on and holding the object; the other rows: `EDGE_CACHE = "false"`, the '
+        "Worker and R2 only.",
+        [
+            "request",
+            "r2repo Worker ms",
+            "Python floor ms",
+            "JavaScript floor ms",
+            "r2repo over JS floor ms",
+            "target",
+            "Python floor over JS floor ms",
+            "r2repo over Python floor ms",
+        ],
     )
     for kind in KINDS:
         python = results[(kind.label, "Python Worker")][0]
+        python_floor = results[(kind.label, "Python floor")][0]
         floor = results[(kind.label, "JavaScript floor")][0]
         target = "+2.0" if "page" in kind.label else "+0.5"
-        cells = [kind.label, f"{python:.2f}", f"{floor:.2f}", f"{python - floor:+.2f}", target]
+        cells = [kind.label, f"{python:.2f}", f"{python_floor:.2f}", f"{floor:.2f}"]
+        cells += [f"{python - floor:+.2f}", target]
+        cells += [f"{python_floor - floor:+.2f}", f"{python - python_floor:+.2f}"]
         figures.rows.append(cells)
     proxy = sorted(cost[1] for cost in results.values())
     figures.notes.append(

@@ -35,7 +35,7 @@ from routes import (
     handle,
 )
 from routes.access import AccessCache, Decision
-from routes.conditional import parse_http_date
+from routes.conditional import parse_http_date, single_tag
 from routes.edge import (
     cache_key,
     may_look_up,
@@ -73,6 +73,9 @@ def r2_get_options(byte_range: ByteRange | None, conditions: Conditions) -> dict
     Only the conditions RFC 9110 evaluates are sent (If-Match hides If-Unmodified-Since,
     If-None-Match hides If-Modified-Since). R2 compares upload times to the millisecond, HTTP
     dates have seconds: "modified" means uploaded later than the date itself, as in `routes`.
+    R2 takes one ETag per condition, unquoted (a quoted one throws: a second, unconditional
+    get would follow); a field it cannot take (a list, a weak tag for If-Match) is left out,
+    with the date it hides, and `routes` evaluates it on what R2 sends.
     """
     options: dict = {}
     if byte_range is not None:
@@ -85,13 +88,17 @@ def r2_get_options(byte_range: ByteRange | None, conditions: Conditions) -> dict
             options["range"] = span
     only_if: dict = {}
     if conditions.if_match is not None:
-        only_if["etagMatches"] = conditions.if_match
+        tag = single_tag(conditions.if_match, weak_comparison=False)
+        if tag is not None:
+            only_if["etagMatches"] = tag
     elif conditions.if_unmodified_since is not None:
         since = parse_http_date(conditions.if_unmodified_since)
         if since is not None:  # passes while uploaded <= since
             only_if["uploadedBefore"] = since * 1000 + 1
     if conditions.if_none_match is not None:
-        only_if["etagDoesNotMatch"] = conditions.if_none_match
+        tag = single_tag(conditions.if_none_match, weak_comparison=True)
+        if tag is not None:
+            only_if["etagDoesNotMatch"] = tag
     elif conditions.if_modified_since is not None:
         since = parse_http_date(conditions.if_modified_since)
         if since is not None:

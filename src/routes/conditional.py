@@ -44,7 +44,7 @@ class Conditions:
 NO_CONDITIONS = Conditions()
 
 
-def _entity_tags(field: str) -> list[tuple[bool, str]]:
+def entity_tags(field: str) -> list[tuple[bool, str]]:
     """`(weak, opaque)` for each entity-tag of a list; opaque keeps its quotes."""
     tags: list[tuple[bool, str]] = []
     i, n = 0, len(field)
@@ -72,6 +72,21 @@ def _entity_tags(field: str) -> list[tuple[bool, str]]:
     return tags
 
 
+def single_tag(field: str, weak_comparison: bool) -> str | None:
+    """The one entity-tag a condition field holds, unquoted (`*` as it is), for a store that
+    takes a single plain tag (R2's `onlyIf`); None when the field lists several, or holds a weak
+    tag where the comparison is strong (If-Match): then the caller evaluates the field itself."""
+    if field.strip(" \t") == "*":
+        return "*"
+    tags = entity_tags(field)
+    if len(tags) != 1:
+        return None
+    weak, opaque = tags[0]
+    if weak and not weak_comparison:
+        return None
+    return opaque[1:-1]
+
+
 def _opaque(etag: str) -> tuple[bool, str]:
     if etag.startswith("W/"):
         return True, etag[2:]
@@ -85,7 +100,7 @@ def etag_matches_strong(field: str, etag: str) -> bool:
     weak, opaque = _opaque(etag)
     if weak:
         return False
-    return any(not w and o == opaque for w, o in _entity_tags(field))
+    return any(not w and o == opaque for w, o in entity_tags(field))
 
 
 def etag_matches_weak(field: str, etag: str) -> bool:
@@ -93,7 +108,7 @@ def etag_matches_weak(field: str, etag: str) -> bool:
     if field.strip(" \t") == "*":
         return True
     opaque = _opaque(etag)[1]
-    return any(o == opaque for _, o in _entity_tags(field))
+    return any(o == opaque for _, o in entity_tags(field))
 
 
 @lru_cache(maxsize=256)

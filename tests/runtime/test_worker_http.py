@@ -113,6 +113,17 @@ def test_conditionals(deployment: Deployment) -> None:
     assert deployment.fetch(path, headers={"If-Unmodified-Since": old})[0] == 412
     assert deployment.fetch(path, headers={"If-Match": etag})[0] == 200
     assert deployment.fetch(path, headers={"If-None-Match": '"other"'})[0] == 200
+    # Fields R2's onlyIf takes as they are (one tag, unquoted by the Worker) and fields it
+    # cannot take (lists, weak tags), which the Worker evaluates on what R2 sends.
+    weak = "W/" + etag
+    assert deployment.fetch(path, headers={"If-None-Match": weak})[0] == 304
+    assert deployment.fetch(path, headers={"If-None-Match": f'"other", {etag}'})[0] == 304
+    assert deployment.fetch(path, headers={"If-None-Match": "*"})[0] == 304
+    assert deployment.fetch(path, headers={"If-Match": f'"other", {etag}'})[0] == 200
+    assert deployment.fetch(path, headers={"If-Match": weak})[0] == 412  # strong comparison
+    assert deployment.fetch(path, headers={"If-Match": "*"})[0] == 200
+    status, _, body = deployment.fetch(path, headers={"If-None-Match": '"a", "b"'})
+    assert status == 200 and body.startswith(b"Origin:")
 
 
 @pytest.mark.parametrize(
