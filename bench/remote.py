@@ -53,6 +53,7 @@ class RemoteScale:
     one_way: float  # seconds each way
 
 
+ADD_RUNS = 3  # an add-1 row is the median of this many runs, the tools alternating
 QUICK_REMOTE = RemoteScale(20, 40, 0.005)
 FULL_REMOTE = RemoteScale(1_000, 10_000, 0.025)
 
@@ -71,7 +72,9 @@ class RemoteScenarios:
             f"{scale.one_way * 1000:.0f} ms each way (bench/latency.py). Seconds of the whole "
             "command; requests the proxy counted; the most it saw in flight at once; round "
             "trips on the critical path (the longest chain of requests each started after the "
-            "one before was answered). One run each.",
+            f"one before was answered). An add-1 row is the median of {ADD_RUNS} runs (each "
+            "adding another new package of the same architecture), r2repo and the other tool "
+            "taking turns; reprepro + upload and the fresh rows: one run each.",
             [
                 "publish",
                 "tool",
@@ -108,6 +111,18 @@ class RemoteScenarios:
     def _record(self, label: str, tool: str, measured: Measured) -> None:
         self.results[(label, tool)] = measured
 
+    def _adds(
+        self, label: str, tools: dict[str, Callable[[Path], Run]], extras: list[Path]
+    ) -> None:
+        """Each tool adds each of `extras` in turn, the tools alternating run by run (a load
+        that comes and goes falls on both); the median run of each is recorded."""
+        runs: dict[str, list[Measured]] = {tool: [] for tool in tools}
+        for extra in extras:
+            for tool, add in tools.items():
+                runs[tool].append(self._measured(lambda add=add, extra=extra: add(extra)))
+        for tool, measured in runs.items():
+            self._record(label, tool, sorted(measured, key=lambda m: m.seconds)[len(measured) // 2])
+
     def _aptly(self, bucket: str) -> Aptly:
         return Aptly(
             self.key,
@@ -139,36 +154,38 @@ class RemoteScenarios:
         scale = self.scale
         directory = self.sets.debs(scale.fresh)
         files = [directory / name for name in files_in(directory, ".deb")]
-        extra = self.sets.extra_deb()
+        extras = [self.sets.extra_deb(run) for run in range(ADD_RUNS)]
         fresh, small = f"fresh, {scale.fresh:,} .debs", f"add 1 .deb to {scale.fresh:,}"
         big = f"add 1 .deb to {scale.bigger:,}"
         r2 = self._bucket("r2repo-debs")
         self._record(fresh, "r2repo", self._measured(
             lambda: self.r2repo.publish_debs(f"s3://{r2}", files, self.work)))  # fmt: skip
-        self._record(small, "r2repo", self._measured(
-            lambda: self.r2repo.publish_debs(f"s3://{r2}", [extra], self.work)))  # fmt: skip
         aptly_base = self.work / "aptly-s3"
         aptly = self._aptly(self._bucket("aptly-debs"))
         self._record(fresh, "aptly", self._measured(lambda: aptly.fresh(aptly_base, directory)))
-        self._record(small, "aptly", self._measured(lambda: aptly.add(aptly_base, extra)))
+        self._adds(small, {
+            "r2repo": lambda extra: self.r2repo.publish_debs(f"s3://{r2}", [extra], self.work),
+            "aptly": lambda extra: aptly.add(aptly_base, extra),
+        }, extras)  # fmt: skip
         shutil.rmtree(aptly_base, ignore_errors=True)
         seed_base = self.work / "reprepro-s3"
         seed = self._bucket("seed-debs")
         self._record(fresh, "reprepro + upload", self._measured(
             lambda: self._seed_publish(seed_base, seed, files)))  # fmt: skip
         self._record(small, "reprepro + upload", self._measured(
-            lambda: self._seed_publish(seed_base, seed, [extra])))  # fmt: skip
+            lambda: self._seed_publish(seed_base, seed, extras[:1])))  # fmt: skip
         shutil.rmtree(seed_base, ignore_errors=True)
         # The bigger base, untimed.
         directory = self.sets.debs(scale.bigger)
         files = [directory / name for name in files_in(directory, ".deb")]
         r2 = self._bucket("r2repo-debs-big")
         self._untimed(lambda: self.r2repo.publish_debs(f"s3://{r2}", files, self.work))
-        self._record(big, "r2repo", self._measured(
-            lambda: self.r2repo.publish_debs(f"s3://{r2}", [extra], self.work)))  # fmt: skip
         aptly = self._aptly(self._bucket("aptly-debs-big"))
         self._untimed(lambda: aptly.fresh(aptly_base, directory))
-        self._record(big, "aptly", self._measured(lambda: aptly.add(aptly_base, extra)))
+        self._adds(big, {
+            "r2repo": lambda extra: self.r2repo.publish_debs(f"s3://{r2}", [extra], self.work),
+            "aptly": lambda extra: aptly.add(aptly_base, extra),
+        }, extras)  # fmt: skip
         shutil.rmtree(aptly_base, ignore_errors=True)
 
     # -- .rpm -------------------------------------------------------------------------------
@@ -186,32 +203,32 @@ class RemoteScenarios:
         scale = self.scale
         directory = self.sets.rpms(scale.fresh)
         files = [directory / name for name in files_in(directory, ".rpm")]
-        extra = self.sets.extra_rpm()
+        extras = [self.sets.extra_rpm(run) for run in range(ADD_RUNS)]
         fresh, small = f"fresh, {scale.fresh:,} .rpms", f"add 1 .rpm to {scale.fresh:,}"
         big = f"add 1 .rpm to {scale.bigger:,}"
         r2 = self._bucket("r2repo-rpms")
         self._record(fresh, "r2repo", self._measured(
             lambda: self.r2repo.publish(f"s3://{r2}", files, self.work)))  # fmt: skip
-        self._record(small, "r2repo", self._measured(
-            lambda: self.r2repo.publish(f"s3://{r2}", [extra], self.work)))  # fmt: skip
         tree = self.work / "createrepo-s3" / "tree"
         bucket = self._bucket("createrepo-rpms")
         tool = "createrepo_c + upload"
         self._record(fresh, tool, self._measured(
             lambda: self._createrepo_publish(tree, bucket, files, True)))  # fmt: skip
-        self._record(small, tool, self._measured(
-            lambda: self._createrepo_publish(tree, bucket, [extra], False)))  # fmt: skip
+        self._adds(small, {
+            "r2repo": lambda extra: self.r2repo.publish(f"s3://{r2}", [extra], self.work),
+            tool: lambda extra: self._createrepo_publish(tree, bucket, [extra], False),
+        }, extras)  # fmt: skip
         shutil.rmtree(tree.parent, ignore_errors=True)
         directory = self.sets.rpms(scale.bigger)
         files = [directory / name for name in files_in(directory, ".rpm")]
         r2 = self._bucket("r2repo-rpms-big")
         self._untimed(lambda: self.r2repo.publish(f"s3://{r2}", files, self.work))
-        self._record(big, "r2repo", self._measured(
-            lambda: self.r2repo.publish(f"s3://{r2}", [extra], self.work)))  # fmt: skip
-        bucket = self._bucket("createrepo-rpms-big")
-        self._untimed(lambda: self._createrepo_publish(tree, bucket, files, True))
-        self._record(big, tool, self._measured(
-            lambda: self._createrepo_publish(tree, bucket, [extra], False)))  # fmt: skip
+        big_bucket = self._bucket("createrepo-rpms-big")
+        self._untimed(lambda: self._createrepo_publish(tree, big_bucket, files, True))
+        self._adds(big, {
+            "r2repo": lambda extra: self.r2repo.publish(f"s3://{r2}", [extra], self.work),
+            tool: lambda extra: self._createrepo_publish(tree, big_bucket, [extra], False),
+        }, extras)  # fmt: skip
         shutil.rmtree(tree.parent, ignore_errors=True)
 
     # -- report -----------------------------------------------------------------------------

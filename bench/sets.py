@@ -55,17 +55,20 @@ class Sets:
     def rpms(self, count: int) -> Path:
         return self._subset("rpms", genrpm.write_set(self.cache / "rpms", count), count)
 
-    def extra_deb(self) -> Path:
-        pkg = gendeb.spec(EXTRA_DEB, "extra")
+    def extra_deb(self, run: int = 0) -> Path:
+        """The package an incremental scenario adds; each run of it adds another one (the same
+        architecture, another name)."""
+        pkg = gendeb.spec(EXTRA_DEB, "extra" if run == 0 else f"extra{run}-")
         path = self.cache / "extra" / pkg.filename
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(gendeb.deb_bytes(pkg))
         return self._staged(path)
 
-    def extra_rpm(self) -> Path:
-        directory = self.cache / "extra-rpm"
-        return self._staged(genrpm.write_set(directory, 1, prefix="extrarpm")[0])
+    def extra_rpm(self, run: int = 0) -> Path:
+        suffix = "" if run == 0 else str(run)
+        directory = self.cache / f"extra-rpm{suffix}"
+        return self._staged(genrpm.write_set(directory, 1, prefix=f"extrarpm{suffix}")[0])
 
     def real_debs(self) -> Path:
         directory = self.cache / "debian-real"
