@@ -301,7 +301,9 @@ def cpu_figures(work: Path, store: Store, requests: int) -> Figures:
         "JavaScript floor (`bench/edgefloor.js`) streams the same R2 objects with the request's "
         "conditions and range in the same workerd: what the runtime and the local R2 simulation "
         "cost whatever the Worker does. The Python floor (`bench/edgefloor.py`) does the same "
-        "from Python under the shipped wrangler.toml: what any Python Worker pays. Cache hit: "
+        "from Python under the shipped wrangler.toml, with as few crossings between Python and "
+        "JavaScript as that work allows: what a Python Worker pays before any work of its own. "
+        "Cache hit: "
         'edge cache on and holding the object; the other rows: `EDGE_CACHE = "false"`, the '
         "Worker and R2 only.",
         [
