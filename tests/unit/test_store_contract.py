@@ -150,6 +150,15 @@ def test_upload_workers_is_a_positive_count(store):
     assert isinstance(store.upload_workers, int) and store.upload_workers >= 1
 
 
+def test_warm_returns_at_once_and_requests_still_work(store):
+    """A hint only: a local store ignores it, S3 opens connections in the background (the
+    proxy test in tests/integration/test_wire_requests.py counts them)."""
+    store.warm(4)
+    store.warm(0)
+    store.put_bytes("after-warm", b"x")
+    assert store.get_bytes("after-warm") == b"x"
+
+
 def test_create_only_first_says_whether_a_new_key_is_written_without_asking(store):
     """Declared by every store: placement relies on it (a HEAD costs a round trip on S3)."""
     assert store.create_only_first is (not isinstance(store, LocalStore))
