@@ -16,6 +16,7 @@ from publisher.stores.local import LocalStore
 from publisher.stores.readonce import ReadOnce, read_ahead
 
 PACKAGE = "rpm/Packages/p/p-1-1.noarch.rpm"
+HASHED_KEY = "dists/d/main/binary-all/by-hash/SHA512/abc"
 
 
 def _package(tmp_path: Path) -> Upload:
@@ -103,7 +104,6 @@ class _SlowPackageLink(LocalStore):
     and which notes, for every other write, whether the package was there yet."""
 
     upload_workers = 4
-    HASHED_KEY = "dists/d/main/binary-all/by-hash/SHA512/abc"
 
     def __init__(self, root: Path) -> None:
         super().__init__(root)
@@ -117,7 +117,7 @@ class _SlowPackageLink(LocalStore):
     def put_bytes(self, key: str, data: bytes, **options: Any) -> ObjectInfo:
         self.package_there_when[key] = self.head(PACKAGE) is not None
         info = super().put_bytes(key, data, **options)
-        if key == self.HASHED_KEY:
+        if key == HASHED_KEY:
             self.hashed_written.set()
         return info
 
@@ -128,14 +128,14 @@ def test_hashed_uploads_go_up_beside_the_packages_and_plain_indexes_after(tmp_pa
     def later() -> list[Upload]:
         return [
             Upload("dists/d/main/binary-all/Packages", Phase.INDEX, data=b"plain"),
-            Upload(store.HASHED_KEY, Phase.HASHED, data=b"plain", absent_when_planned=True),
+            Upload(HASHED_KEY, Phase.HASHED, data=b"plain", absent_when_planned=True),
             Upload("dists/d/InRelease", Phase.ENTRY, data=b"signed"),
         ]
 
     stats = commit(store, [_package(tmp_path)], later=later)
     assert stats.put == 4
     assert store.package_there_when == {
-        store.HASHED_KEY: False,  # written while the package PUT was still in flight
+        HASHED_KEY: False,  # written while the package PUT was still in flight
         "dists/d/main/binary-all/Packages": True,  # a plain index names only files that exist
         "dists/d/InRelease": True,
     }
@@ -155,9 +155,7 @@ class _SlowHashedLink(LocalStore):
         if "/by-hash/" in key:
             self.index_written.wait(5)
         elif key.endswith("/Packages"):
-            self.hashed_there_when_index_written.append(
-                self.head(_SlowPackageLink.HASHED_KEY) is not None
-            )
+            self.hashed_there_when_index_written.append(self.head(HASHED_KEY) is not None)
             info = super().put_bytes(key, data, **options)
             self.index_written.set()
             return info
@@ -167,7 +165,7 @@ class _SlowHashedLink(LocalStore):
 def test_plain_indexes_do_not_wait_for_the_hashed_objects(tmp_path: Path) -> None:
     store = _SlowHashedLink(tmp_path / "store")
     index = Upload("dists/d/main/binary-all/Packages", Phase.INDEX, data=b"plain")
-    hashed = Upload(_SlowPackageLink.HASHED_KEY, Phase.HASHED, data=b"plain")
+    hashed = Upload(HASHED_KEY, Phase.HASHED, data=b"plain")
     entry = Upload("dists/d/InRelease", Phase.ENTRY, data=b"signed")
     stats = commit(store, [_package(tmp_path)], later=lambda: [entry, index, hashed])
     assert stats.put == 4
